@@ -1,0 +1,41 @@
+# 1022 — two commands: `make run` and `make test` (each installs what is missing first).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test bench system-run system-test python prompts clean help
+
+help:
+	@echo "make run    install what is missing, then start Asterisk, PostgreSQL, controller and console"
+	@echo "make test   install what is missing, then run the whole test suite"
+	@echo "make bench  surge load through real SIP; figures to bench/results.json and docs/performance.md"
+
+run: system-run python
+	$(PY) -m ivr run
+
+test: system-test python
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: system-test python
+	$(PY) -m tests.bench
+
+prompts: python
+	$(PY) -m recordings generate
+
+system-run:
+	@scripts/install-system.sh run
+
+system-test:
+	@scripts/install-system.sh test
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "==> installing Python packages into $(VENV)"
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .state .pytest_cache

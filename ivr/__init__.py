@@ -1,0 +1,1 @@
+"""1022 controller: the process and its composition root (see docs/architecture.md)."""

@@ -1,0 +1,130 @@
+"""Settings: environment variables, validated once at start-up into one frozen dataclass.
+
+Every setting has a sane default except secrets, which are never committed: when
+IVR_AMI_SECRET is unset a random one is generated once and kept (mode 0600) in the
+state directory, so a restart reuses it.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _default_asterisk_root() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "ivr1022" / "asterisk-root"
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    database_url: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    sip_port: int = 5060
+    ami_port: int = 5038
+    agi_port: int = 4573
+    ami_user: str = "ivr1022"
+    ami_secret: str = field(default="", repr=False)
+    emergency_uri: str = "sip:115@127.0.0.1:5090"
+    trunk_network: str = "127.0.0.0/8"
+    asterisk_root: Path = field(default_factory=_default_asterisk_root)
+    default_branch: int = 2
+    emergency_dial_timeout_s: int = 20
+    queue_max_wait_s: int = 300
+    wrapup_limit_s: int = 120
+    short_abandon_s: int = 5
+    instance: str = "main"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        state_dir = Path(env.get("IVR_STATE_DIR") or ".state").resolve()
+        values = dict(
+            state_dir=state_dir,
+            database_url=env.get("DATABASE_URL") or None,
+            http_port=_port(env, "IVR_HTTP_PORT", 8080),
+            sip_port=_port(env, "IVR_SIP_PORT", 5060),
+            ami_port=_port(env, "IVR_AMI_PORT", 5038),
+            agi_port=_port(env, "IVR_AGI_PORT", 4573),
+            ami_secret=env.get("IVR_AMI_SECRET") or _stored_secret(state_dir, "ami_secret"),
+            emergency_uri=_sip_uri(env.get("IVR_EMERGENCY_URI", "sip:115@127.0.0.1:5090")),
+            trunk_network=_network(env.get("IVR_TRUNK_NETWORK", "127.0.0.0/8")),
+            default_branch=_int(env, "IVR_DEFAULT_BRANCH", 2, 2, 4),
+            emergency_dial_timeout_s=_int(env, "IVR_EMERGENCY_TIMEOUT", 20, 3, 120),
+            queue_max_wait_s=_int(env, "IVR_QUEUE_MAX_WAIT", 300, 10, 3600),
+            wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
+            short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
+            instance=_instance(env.get("IVR_INSTANCE", "main")),
+        )
+        if env.get("IVR_ASTERISK_ROOT"):
+            values["asterisk_root"] = Path(env["IVR_ASTERISK_ROOT"]).resolve()
+        if values["database_url"]:
+            _database_url(values["database_url"])
+        return cls(**values)
+
+    def secret_file(self, name: str) -> Path:
+        return self.state_dir / "secrets" / name
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    return _int(env, name, default, 1, 65535)
+
+
+def _sip_uri(value: str) -> str:
+    if not value.startswith("sip:") or "@" not in value or any(c in value for c in " ,;\n\r\t"):
+        raise SettingsError(f"IVR_EMERGENCY_URI must look like sip:user@host[:port], got {value!r}")
+    return value
+
+
+def _network(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise SettingsError(f"IVR_TRUNK_NETWORK must be a network like 127.0.0.0/8, got {value!r}") from None
+
+
+def _instance(value: str) -> str:
+    if not value.replace("-", "").replace("_", "").isalnum() or len(value) > 40:
+        raise SettingsError(f"IVR_INSTANCE must be letters, digits, - or _, got {value!r}")
+    return value
+
+
+def _database_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgres", "postgresql") or not parts.path.strip("/"):
+        raise SettingsError("DATABASE_URL must look like postgresql://user@host:port/dbname")
+
+
+def _stored_secret(state_dir: Path, name: str) -> str:
+    path = state_dir / "secrets" / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value + "\n")
+    return value

@@ -1,0 +1,53 @@
+"""Names shared by the Python side and the dialplan (dialplan/*.conf use the same strings).
+
+Change a name here and in dialplan/ together; tests/unit/test_constants.py checks that
+every context, queue and variable named here appears in the dialplan.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Dialplan contexts.
+CONTEXT_TRUNK = "from-trunk"        # calls from the trunk network enter here
+CONTEXT_MENU = "ivr-menu"           # the four-branch menu
+CONTEXT_AGENTS = "from-agents"      # agents' phones
+CONTEXT_IVR_STEP = "ivr-step"       # Gosub that records one step of the caller's path
+MENU_EXTEN = "1022"
+
+# Channel variables set by the dialplan or by FastAGI routes.
+VAR_BRANCH = "IVR_BRANCH"
+VAR_LANGUAGE = "IVR_LANG"
+VAR_PRIORITY = "IVR_PRIORITY"
+VAR_EMERGENCY = "IVR_EMERGENCY"
+VAR_REPEAT_CALLER = "IVR_REPEAT"
+
+# The UserEvent the dialplan emits for each step of the caller's path.
+USEREVENT_STEP = "IvrStep"
+
+
+@dataclass(frozen=True)
+class Branch:
+    digit: int
+    name: str
+    queue: str | None          # None: not queued (the emergency lane dials 115)
+    title_vi: str
+    title_en: str
+
+
+BRANCHES: dict[int, Branch] = {
+    1: Branch(1, "emergency", None, "Trung tâm Cấp cứu 115", "115 Emergency Center"),
+    2: Branch(2, "cdc", "cdc", "Trung tâm Kiểm soát bệnh tật (CDC)", "Disease Control Center (CDC)"),
+    3: Branch(3, "doctors", "doctors", "Mạng lưới Thầy thuốc đồng hành", "Volunteer doctors' network"),
+    4: Branch(4, "violations", "violations", "Phản ánh vi phạm", "Report rule violations"),
+}
+
+# Emergency fallback: when 115 cannot be reached the caller waits here, first in line.
+QUEUE_EMERGENCY = "emergency"
+QUEUES: tuple[str, ...] = ("cdc", "doctors", "violations", QUEUE_EMERGENCY)
+
+
+def branch_of_queue(queue: str) -> Branch | None:
+    for branch in BRANCHES.values():
+        if branch.queue == queue:
+            return branch
+    return BRANCHES[1] if queue == QUEUE_EMERGENCY else None

@@ -33,6 +33,7 @@ class Settings:
     sip_port: int = 5060
     ami_port: int = 5038
     agi_port: int = 4573
+    pg_port: int = 55432            # the private cluster's port (only when DATABASE_URL is unset)
     ami_user: str = "ivr1022"
     ami_secret: str = field(default="", repr=False)
     emergency_uri: str = "sip:115@127.0.0.1:5090"
@@ -56,6 +57,7 @@ class Settings:
             sip_port=_port(env, "IVR_SIP_PORT", 5060),
             ami_port=_port(env, "IVR_AMI_PORT", 5038),
             agi_port=_port(env, "IVR_AGI_PORT", 4573),
+            pg_port=_port(env, "IVR_PG_PORT", 55432),
             ami_secret=env.get("IVR_AMI_SECRET") or _stored_secret(state_dir, "ami_secret"),
             emergency_uri=_sip_uri(env.get("IVR_EMERGENCY_URI", "sip:115@127.0.0.1:5090")),
             trunk_network=_network(env.get("IVR_TRUNK_NETWORK", "127.0.0.0/8")),

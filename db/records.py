@@ -1,0 +1,51 @@
+"""Domain records written by the controller, keyed by Asterisk's Linkedid.
+
+The outcome of a call is one of OUTCOMES; docs/metrics.md defines each.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+OUTCOMES = (
+    "abandoned_ivr",       # hung up in the menu, before reaching a queue or 115
+    "short_abandon",       # hung up in a queue within IVR_SHORT_ABANDON seconds
+    "abandoned_queue",     # hung up in a queue after the short-abandon threshold
+    "answered",            # answered by an agent
+    "transferred_115",     # branch 1, answered by the 115 center
+    "emergency_fallback",  # branch 1, 115 unreachable: answered by an agent first in line
+    "left_message",        # waited the maximum and left a message (a ticket follows)
+    "failed",              # anything else (congestion, dialplan error)
+)
+
+
+@dataclass(frozen=True)
+class IvrStep:
+    at: datetime
+    kind: str          # language | key | invalid | timeout | branch | transfer | message | ...
+    value: str
+
+
+@dataclass
+class CallRecord:
+    linkedid: str
+    started_at: datetime
+    caller_number: str = ""
+    caller_name: str = ""
+    language: str | None = None
+    branch: int | None = None
+    queue: str | None = None
+    emergency: bool = False
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    agent: str | None = None
+    wait_s: float | None = None
+    talk_s: float | None = None
+    ring_attempts: int = 0          # agent rings that were not answered
+    hangup_by: str | None = None    # caller | agent | system
+    outcome: str | None = None
+    ivr_path: list[IvrStep] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.ended_at is not None and self.outcome is not None

@@ -1,0 +1,63 @@
+"""`python -m ivr run` starts the whole system in the foreground (what `make run` does);
+`python -m ivr controller` starts only the controller against a running Asterisk.
+SIGINT or SIGTERM stops everything that was started, in reverse order."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from ivr.config import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
+    parser.add_argument("command", choices=["run", "controller"])
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"ivr: bad setting: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_serve(args.command, settings))
+
+
+async def _serve(command: str, settings: Settings) -> int:
+    from ivr.app import Controller
+    from ivr.system import System
+
+    if command == "run":
+        service: System | Controller = System(settings)
+    else:
+        if not settings.database_url:
+            print("ivr: `controller` needs DATABASE_URL", file=sys.stderr)
+            return 2
+        service = Controller(settings, settings.database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await service.start()
+        _announce(settings)
+        await stop.wait()
+        logging.info("stopping…")
+        return 0
+    finally:
+        await service.stop()
+        logging.info("stopped")
+
+
+def _announce(settings: Settings) -> None:
+    print(f"1022 is up.\n  SIP (trunk, dial 1022): udp 127.0.0.1:{settings.sip_port}\n"
+          f"  Console: http://{settings.http_host}:{settings.http_port}/\n"
+          f"  Health:  http://{settings.http_host}:{settings.http_port}/healthz\n"
+          "  Stop with Ctrl-C.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

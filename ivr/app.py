@@ -1,0 +1,82 @@
+"""The controller process, wired in one place: AMI → call tracker → record writer → PostgreSQL,
+FastAGI routes, and the console's HTTP app. Everything is built here by constructor."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+from aiohttp import web
+
+from agent_console.app import ConsoleConfig, init_app
+from db.migrate import migrate
+from ivr.agi.routes import build_routes
+from ivr.agi.server import AgiServer
+from ivr.ami.client import AmiClient
+from ivr.calls.tracker import CallTracker
+from ivr.config import Settings
+from ivr.health import HealthMonitor
+from ivr.store.writer import RecordWriter
+
+log = logging.getLogger(__name__)
+
+
+class Controller:
+    def __init__(self, settings: Settings, database_url: str):
+        self.settings = settings
+        self.database_url = database_url
+        self.pool: asyncpg.Pool | None = None
+        self.writer = RecordWriter(lambda: self.pool)
+        self.tracker = CallTracker(self.writer.submit, short_abandon_s=settings.short_abandon_s)
+        self.ami = AmiClient("127.0.0.1", settings.ami_port, settings.ami_user, settings.ami_secret)
+        self.ami.subscribe(self.tracker.handle)
+        self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(lambda: self.pool))
+        self.health = HealthMonitor(self)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self.pool = await connect_pool(self.database_url)
+        async with self.pool.acquire() as con:
+            applied = await migrate(con)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        await self.writer.start()
+        await self.agi.start()
+        await self.ami.start()
+        await self.health.start()
+        await self._start_http()
+        log.info("controller up: console http://%s:%d/", self.settings.http_host, self.settings.http_port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.health.stop()
+        await self.ami.stop()
+        await self.agi.stop()
+        await self.writer.stop()
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+
+    async def _start_http(self) -> None:
+        config = ConsoleConfig.from_settings(self.settings)
+        app = init_app(config, lambda: self.pool, self.health)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+
+
+async def connect_pool(database_url: str, attempts: int = 40) -> asyncpg.Pool:
+    """PostgreSQL may still be starting: retry for a while before giving up."""
+    for attempt in range(attempts):
+        try:
+            return await asyncpg.create_pool(database_url, min_size=1, max_size=8, timeout=5,
+                                             command_timeout=10)
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+            if attempt == attempts - 1:
+                raise
+            log.info("waiting for PostgreSQL: %s", exc)
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")

@@ -1,0 +1,118 @@
+"""The tracker on literal AMI event sequences, as Asterisk 22 sends them."""
+from datetime import datetime, timezone
+
+from ivr.calls.tracker import CallTracker, agent_of
+
+T0 = 1_790_000_000.0
+CALLER = dict(Linkedid="100.1", Uniqueid="100.1", CallerIDNum="0912345678", CallerIDName="Nguyễn Văn A")
+
+
+def ev(name, t, **fields):
+    return {"Event": name, "Timestamp": f"{T0 + t:.6f}", **fields}
+
+
+def step(t, kind, value):
+    return ev("UserEvent", t, UserEvent="IvrStep", Step=kind, Value=value, **CALLER)
+
+
+def run(events, short_abandon_s=5):
+    written = []
+    tracker = CallTracker(written.append, short_abandon_s=short_abandon_s)
+    for event in events:
+        tracker.handle(event)
+    return tracker, written
+
+
+def queue_call_until_connect():
+    agent_leg = dict(Linkedid="100.1", Uniqueid="100.2")
+    return [
+        ev("Newchannel", 0, **CALLER),
+        step(1, "language", "vi"), step(3, "key", "2"), step(3, "branch", "2"),
+        ev("QueueCallerJoin", 3.5, Queue="cdc", Position="1", **CALLER),
+        ev("Newchannel", 4, **agent_leg),
+        ev("AgentRingNoAnswer", 19, Queue="cdc", Interface="PJSIP/1002", RingTime="15000", **CALLER),
+        ev("Newchannel", 20, Linkedid="100.1", Uniqueid="100.3"),
+        ev("Hangup", 19.5, **agent_leg),
+        ev("AgentConnect", 21, Queue="cdc", Interface="PJSIP/1001", MemberName="1001", HoldTime="17",
+           RingTime="1", **CALLER),
+    ]
+
+
+def test_answered_queue_call_gives_one_complete_record():
+    events = queue_call_until_connect() + [
+        ev("AgentComplete", 51, Queue="cdc", Interface="PJSIP/1001", HoldTime="17", TalkTime="30",
+           Reason="caller", **CALLER),
+        ev("Hangup", 51, **CALLER),
+        ev("Hangup", 51.1, Linkedid="100.1", Uniqueid="100.3"),
+    ]
+    tracker, written = run(events)
+    final = written[-1]
+    assert tracker.calls == {}
+    assert final.complete and final.outcome == "answered"
+    assert (final.branch, final.queue, final.agent, final.language) == (2, "cdc", "1001", "vi")
+    assert (final.wait_s, final.talk_s, final.ring_attempts, final.hangup_by) == (17.0, 30.0, 1, "caller")
+    assert final.caller_number == "0912345678" and final.caller_name == "Nguyễn Văn A"
+    assert final.started_at == datetime.fromtimestamp(T0, timezone.utc)
+    assert [(s.kind, s.value) for s in final.ivr_path] == [("language", "vi"), ("key", "2"), ("branch", "2")]
+    assert sum(1 for r in written if r.complete) == 1
+
+
+def test_snapshots_are_copies_not_live_objects():
+    _, written = run(queue_call_until_connect())
+    assert written[0] is not written[-1]
+    assert written[0].queue is None or written[0].agent is None
+
+
+def test_abandon_in_queue_uses_threshold():
+    def abandon_after(hold):
+        return [ev("Newchannel", 0, **CALLER), step(1, "branch", "3"),
+                ev("QueueCallerJoin", 2, Queue="doctors", **CALLER),
+                ev("QueueCallerAbandon", 2 + hold, Queue="doctors", HoldTime=str(hold), **CALLER),
+                ev("Hangup", 2 + hold, **CALLER)]
+    assert run(abandon_after(12))[1][-1].outcome == "abandoned_queue"
+    short = run(abandon_after(3))[1][-1]
+    assert short.outcome == "short_abandon" and short.wait_s == 3.0 and short.hangup_by == "caller"
+
+
+def test_hangup_in_menu_is_abandoned_ivr():
+    _, written = run([ev("Newchannel", 0, **CALLER), step(1, "timeout", "1"), ev("Hangup", 9, **CALLER)])
+    assert written[-1].outcome == "abandoned_ivr" and written[-1].queue is None
+
+
+def test_emergency_answered_by_115():
+    leg = dict(Linkedid="100.1", Uniqueid="100.9")
+    events = [ev("Newchannel", 0, **CALLER), step(2, "branch", "1"), ev("Newchannel", 2.1, **leg),
+              ev("DialEnd", 3, DestChannel="PJSIP/emergency-00000001", DialStatus="ANSWER", **CALLER),
+              ev("Hangup", 40, **leg), ev("Hangup", 40, **CALLER)]
+    final = run(events)[1][-1]
+    assert (final.outcome, final.branch, final.hangup_by) == ("transferred_115", 1, "115")
+    assert final.talk_s == 37.0
+
+
+def test_emergency_fallback_answered_by_agent():
+    leg = dict(Linkedid="100.1", Uniqueid="100.4")
+    events = [ev("Newchannel", 0, **CALLER), step(2, "branch", "1"), step(22, "fallback", "CHANUNAVAIL"),
+              ev("QueueCallerJoin", 23, Queue="emergency", **CALLER), ev("Newchannel", 23.5, **leg),
+              ev("AgentConnect", 24, Queue="emergency", Interface="Local/1003@test-agent/n", HoldTime="1", **CALLER),
+              ev("Hangup", 60, **leg), ev("Hangup", 60, **CALLER)]
+    final = run(events)[1][-1]
+    assert (final.outcome, final.emergency, final.agent, final.queue) == ("emergency_fallback", True, "1003", "emergency")
+
+
+def test_left_message_is_kept_as_outcome():
+    events = [ev("Newchannel", 0, **CALLER), step(1, "branch", "4"), ev("QueueCallerJoin", 2, Queue="violations", **CALLER),
+              step(302, "message", "100.1.wav"), ev("Hangup", 330, **CALLER)]
+    final = run(events)[1][-1]
+    assert final.outcome == "left_message" and final.wait_s == 328.0
+
+
+def test_events_of_unknown_calls_and_junk_are_ignored():
+    tracker, written = run([ev("Hangup", 1, **CALLER), {"Event": "Newchannel"}, {"Junk": "x"},
+                            ev("AgentConnect", 2, Linkedid="nope", HoldTime="abc")])
+    assert tracker.calls == {} and written == []
+
+
+def test_agent_of_interfaces():
+    assert agent_of("PJSIP/1001") == "1001"
+    assert agent_of("Local/1007@test-agent/n") == "1007"
+    assert agent_of("SIP/x", "Lan") == "Lan"

@@ -1,0 +1,30 @@
+import pytest
+
+from ivr.config import Settings, SettingsError
+
+
+def test_defaults(tmp_path):
+    settings = Settings.from_env({"IVR_STATE_DIR": str(tmp_path)})
+    assert (settings.http_port, settings.sip_port, settings.ami_port, settings.agi_port) == (8080, 5060, 5038, 4573)
+    assert settings.emergency_uri == "sip:115@127.0.0.1:5090"
+    assert settings.database_url is None
+
+
+def test_ami_secret_generated_once_and_private(tmp_path):
+    first = Settings.from_env({"IVR_STATE_DIR": str(tmp_path)})
+    second = Settings.from_env({"IVR_STATE_DIR": str(tmp_path)})
+    assert first.ami_secret == second.ami_secret and len(first.ami_secret) >= 24
+    assert (first.secret_file("ami_secret").stat().st_mode & 0o777) == 0o600
+    assert first.ami_secret not in repr(first)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("IVR_HTTP_PORT", "eighty", "whole number"),
+    ("IVR_SIP_PORT", "70000", "between 1 and 65535"),
+    ("IVR_EMERGENCY_URI", "tel:115", "sip:user@host"),
+    ("IVR_TRUNK_NETWORK", "localhost", "network"),
+    ("DATABASE_URL", "mysql://x/y", "postgresql://"),
+])
+def test_bad_settings_name_the_variable(tmp_path, name, value, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({"IVR_STATE_DIR": str(tmp_path), name: value})

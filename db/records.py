@@ -42,7 +42,7 @@ class CallRecord:
     wait_s: float | None = None
     talk_s: float | None = None
     ring_attempts: int = 0          # agent rings that were not answered
-    hangup_by: str | None = None    # caller | agent | system
+    hangup_by: str | None = None    # caller | agent | 115 | system (who hung up first)
     outcome: str | None = None
     ivr_path: list[IvrStep] = field(default_factory=list)
 

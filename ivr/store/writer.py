@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from db.calls import upsert_calls
+from db.calls import upsert_calls, validate_call
 from db.records import CallRecord
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class RecordWriter:
         self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.failures = 0
+        self.rejected = 0
         self.last_error: str | None = None
 
     @property
@@ -51,6 +52,12 @@ class RecordWriter:
         return self.last_error is None
 
     def submit(self, record: CallRecord) -> None:
+        try:
+            validate_call(record)
+        except ValueError as exc:  # one impossible record must not stop the others being written
+            self.rejected += 1
+            log.error("call record %r rejected: %s", record.linkedid, exc)
+            return
         self._pending[record.linkedid] = record
         self._submitted_at.setdefault(record.linkedid, time.monotonic())
         self._idle.clear()

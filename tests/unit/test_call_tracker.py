@@ -116,3 +116,16 @@ def test_agent_of_interfaces():
     assert agent_of("PJSIP/1001") == "1001"
     assert agent_of("Local/1007@test-agent/n") == "1007"
     assert agent_of("SIP/x", "Lan") == "Lan"
+
+
+def test_writer_rejects_an_impossible_record_and_keeps_the_rest():
+    from datetime import datetime, timezone
+
+    from db.records import CallRecord
+    from ivr.store.writer import RecordWriter
+
+    writer = RecordWriter(lambda: None)
+    now = datetime.now(timezone.utc)
+    writer.submit(CallRecord(linkedid="1.1", started_at=now, outcome="exploded"))
+    writer.submit(CallRecord(linkedid="1.2", started_at=now, outcome="answered"))
+    assert (writer.rejected, writer.buffered) == (1, 1)

@@ -1,0 +1,26 @@
+"""The console's own settings, built by the composition root from the process settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    session_ttl_s: int = 12 * 3600      # one long shift; then log in again
+    max_password_chars: int = 1024       # longer is a malformed request (400), never hashed
+    calls_default_limit: int = 100
+    calls_max_limit: int = 500
+
+    def __post_init__(self) -> None:
+        if self.session_ttl_s < 60:
+            raise ValueError("session_ttl_s must be at least 60")
+        if not 1 <= self.calls_default_limit <= self.calls_max_limit:
+            raise ValueError("calls_default_limit must be between 1 and calls_max_limit")
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ConsoleConfig":
+        """Read console_* attributes when the process settings have them (duck-typed: no ivr import)."""
+        values = {name: getattr(settings, f"console_{name}") for name in cls.__dataclass_fields__
+                  if hasattr(settings, f"console_{name}")}
+        return cls(**values)

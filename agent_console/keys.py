@@ -1,0 +1,47 @@
+"""Typed application keys and the per-request principal (who is calling)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+from aiohttp import web
+
+from agent_console.config import ConsoleConfig
+from agent_console.ports import Health, PoolProvider
+
+CONFIG = web.AppKey("config", ConsoleConfig)
+POOL = web.AppKey("pool_provider", PoolProvider)
+HEALTH = web.AppKey("health", Health)
+
+
+@dataclass(frozen=True)
+class Principal:
+    ext: str
+    role: str            # agent | supervisor | admin
+    token: str
+
+    @property
+    def sees_all_calls(self) -> bool:
+        return self.role in ("supervisor", "admin")
+
+
+# web.RequestKey is aiohttp >= 3.12; older versions take a plain string key.
+_PRINCIPAL = (web.RequestKey("principal", Principal) if hasattr(web, "RequestKey")  # type: ignore[attr-defined]
+              else "ivr1022.principal")
+
+
+def pool_of(request: web.Request) -> asyncpg.Pool:
+    """The database pool; while it does not exist the request fails with 503 (errors.py)."""
+    pool = request.app[POOL]()
+    if pool is None:
+        raise ConnectionError("database pool not ready")
+    return pool
+
+
+def set_principal(request: web.Request, principal: Principal) -> None:
+    request[_PRINCIPAL] = principal
+
+
+def principal_of(request: web.Request) -> Principal:
+    """The authenticated caller; the auth middleware guarantees it on protected routes."""
+    return request[_PRINCIPAL]

@@ -1,0 +1,29 @@
+"""ivr/runtime/postgres.py pure parts: finding the server binaries, names, DSN."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ivr.runtime.postgres import PrivateCluster, _version_key, find_bindir
+
+
+def test_newest_version_sorts_first():
+    paths = ["/usr/lib/postgresql/9.6/bin", "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/13/bin"]
+    assert sorted(paths, key=_version_key, reverse=True)[0] == "/usr/lib/postgresql/15/bin"
+
+
+def test_find_bindir_has_initdb_and_postgres():
+    bindir = find_bindir()
+    assert (bindir / "initdb").is_file() and (bindir / "postgres").is_file()
+
+
+def test_dsn_is_loopback_tcp(tmp_path):
+    cluster = PrivateCluster(tmp_path / "data", 54999)
+    assert cluster.dsn("calls") == "postgresql://postgres@127.0.0.1:54999/calls"
+    assert cluster.running is False and cluster.pid is None
+
+
+async def test_create_database_rejects_unsafe_names(tmp_path):
+    with pytest.raises(ValueError):
+        await PrivateCluster(Path(tmp_path), 1).create_database('x"; DROP DATABASE postgres; --')

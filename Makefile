@@ -4,23 +4,23 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test bench system-run system-test python prompts clean help
+.PHONY: run test bench system-run system-test python-run python-test prompts clean help
 
 help:
 	@echo "make run    install what is missing, then start Asterisk, PostgreSQL, controller and console"
 	@echo "make test   install what is missing, then run the whole test suite"
 	@echo "make bench  surge load through real SIP; figures to bench/results.json and docs/performance.md"
 
-run: system-run python
+run: system-run python-run
 	$(PY) -m ivr run
 
-test: system-test python
+test: system-test python-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: system-test python
+bench: system-test python-test
 	$(PY) -m tests.bench
 
-prompts: python
+prompts: python-run
 	$(PY) -m recordings generate
 
 system-run:
@@ -29,13 +29,20 @@ system-run:
 system-test:
 	@scripts/install-system.sh test
 
-python: $(VENV)/.installed
+python-run: $(VENV)/.installed-run
+python-test: $(VENV)/.installed-test
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed-run: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@echo "==> installing Python packages into $(VENV)"
-	@$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[test]'
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -e .
 	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "==> installing Python packages (with test tools) into $(VENV)"
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
 
 clean:
 	rm -rf $(VENV) .state .pytest_cache

@@ -12,11 +12,23 @@ import sys
 from ivr.config import Settings, SettingsError
 
 
+def _die_with_parent() -> None:
+    """`make run` is our parent: make does not pass SIGTERM on to its recipe, so ask the kernel
+    to send us SIGTERM when make goes away (Linux prctl PR_SET_PDEATHSIG), and stop cleanly."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
     parser.add_argument("command", choices=["run", "controller"])
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
+    _die_with_parent()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()

@@ -84,8 +84,8 @@ class CallTracker:
         call = self.calls.get(linkedid)
         at = event_time(event, self._clock)
         if call is None:
-            if event.get("Event") != "Newchannel":
-                return  # a call that began before we were listening: the reconciler owns it
+            if event.get("Event") != "Newchannel" or event.get("Uniqueid") != linkedid:
+                return  # a call that began before we were listening: the reconciler adopts it
             call = self.calls[linkedid] = LiveCall(CallRecord(linkedid=linkedid, started_at=at))
         self._note_caller(call, event)
         if handler(call, event, at):

@@ -129,3 +129,8 @@ def test_writer_rejects_an_impossible_record_and_keeps_the_rest():
     writer.submit(CallRecord(linkedid="1.1", started_at=now, outcome="exploded"))
     writer.submit(CallRecord(linkedid="1.2", started_at=now, outcome="answered"))
     assert (writer.rejected, writer.buffered) == (1, 1)
+
+
+def test_a_later_channel_of_an_unknown_call_does_not_start_a_record():
+    tracker, written = run([ev("Newchannel", 5, Linkedid="300.1", Uniqueid="300.2")])
+    assert tracker.calls == {} and written == []

@@ -1,0 +1,35 @@
+"""Queries over Asterisk's own raw facts (cel, queue_log), for reconciling call records."""
+from __future__ import annotations
+
+import asyncpg
+
+# Calls Asterisk has finished (LINKEDID_END) whose record is missing or has no outcome.
+_ENDED_UNRECORDED = """
+SELECT DISTINCT c.linkedid
+  FROM cel c
+ WHERE c.eventtype = 'LINKEDID_END' AND c.eventtime > now() - make_interval(hours => $1)
+   AND NOT EXISTS (SELECT 1 FROM calls k WHERE k.linkedid = c.linkedid AND k.outcome IS NOT NULL)
+ LIMIT $2
+"""
+
+_CEL_OF = """
+SELECT id, eventtype, eventtime, userdeftype, cid_name, cid_num, channame, uniqueid, linkedid, extra
+  FROM cel WHERE linkedid = ANY($1::text[]) ORDER BY id
+"""
+
+_QUEUE_LOG_OF = """
+SELECT id, time, callid, queuename, agent, event, data, data1, data2, data3, data4, data5
+  FROM queue_log WHERE callid = ANY($1::text[]) ORDER BY id
+"""
+
+
+async def ended_unrecorded_calls(pool: asyncpg.Pool, *, hours: int = 48, limit: int = 1000) -> list[str]:
+    return [r["linkedid"] for r in await pool.fetch(_ENDED_UNRECORDED, hours, limit)]
+
+
+async def facts_of(pool: asyncpg.Pool, linkedids: list[str]) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """CEL rows of these calls, and the queue_log rows of their channels."""
+    cel = await pool.fetch(_CEL_OF, linkedids)
+    uniqueids = sorted({r["uniqueid"] for r in cel})
+    queue_log = await pool.fetch(_QUEUE_LOG_OF, uniqueids) if uniqueids else []
+    return cel, queue_log

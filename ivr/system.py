@@ -14,7 +14,7 @@ from db.migrate import migrate
 from ivr.app import Controller
 from ivr.config import Settings
 from ivr.runtime.asterisk import AgentEndpoint, AsteriskInstance, DbParams, PbxOptions
-from ivr.runtime.postgres import PrivateCluster
+from ivr.runtime.postgres import PrivateCluster, data_dir_for
 from recordings.prompts import ensure_prompts_async
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class System:
     async def _start_database(self) -> str:
         if self.settings.database_url:
             return self.settings.database_url
-        self.cluster = PrivateCluster(self.settings.state_dir / "postgres", self.settings.pg_port)
+        self.cluster = PrivateCluster(data_dir_for(self.settings.state_dir), self.settings.pg_port)
         await self.cluster.start()
         await self.cluster.create_database(DATABASE_NAME)
         return self.cluster.dsn(DATABASE_NAME)

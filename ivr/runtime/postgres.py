@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import hashlib
 import logging
 import os
 import pwd
@@ -71,6 +72,40 @@ def find_bindir() -> Path:
 def _version_key(path: str) -> tuple[int, ...]:
     parts = Path(path).parent.name.split(".")
     return tuple(int(p) for p in parts if p.isdigit())
+
+
+SHARED_DATA_ROOT = Path("/var/lib/ivr1022/postgres")
+
+
+def searchable_by(path: Path, username: str) -> bool:
+    """Can `username` enter every directory above `path`?"""
+    uid = pwd.getpwnam(username).pw_uid
+    for parent in Path(path).resolve().parents:
+        if not parent.exists():
+            continue  # we will create it, with the default (searchable) mode
+        st = parent.stat()
+        if st.st_uid != uid and not st.st_mode & 0o001:
+            return False
+    return True
+
+
+def data_dir_for(state_dir: Path) -> Path:
+    """<state>/postgres — unless we are root and the `postgres` user, who must run the server,
+    cannot enter the state directory (a checkout under /root, mode 0700). Then the data lives
+    in /var/lib/ivr1022/postgres/<hash of the state path>, and <state>/postgres links to it."""
+    wanted = Path(state_dir) / "postgres"
+    if os.geteuid() != 0 or wanted.is_symlink() or searchable_by(wanted, SUPERUSER):
+        return wanted
+    shared = SHARED_DATA_ROOT / hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:12]
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(SHARED_DATA_ROOT.parent, 0o755)
+    os.chmod(SHARED_DATA_ROOT, 0o755)
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    if wanted.exists():
+        raise ClusterError(f"{wanted} exists but the `{SUPERUSER}` user cannot reach it: move it to {shared}")
+    wanted.symlink_to(shared, target_is_directory=True)
+    log.info("PostgreSQL data in %s (linked from %s): %s cannot enter the state directory", shared, wanted, SUPERUSER)
+    return wanted
 
 
 class PrivateCluster:

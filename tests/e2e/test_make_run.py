@@ -52,7 +52,7 @@ def clean_clone(tmp_path: Path) -> Path:
 
 def test_make_run_comes_up_healthy_and_stops_on_sigterm(clean_clone: Path, tmp_path: Path):
     instance = f"mr{uuid.uuid4().hex[:8]}"
-    state = tmp_path / "state"
+    state = tmp_path / "state"  # under /tmp/pytest-of-root (0700): PostgreSQL data goes to /var/lib/ivr1022
     http_port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(IVR_STATE_DIR=str(state), IVR_INSTANCE=instance, IVR_HTTP_PORT=str(http_port),

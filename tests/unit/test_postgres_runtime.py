@@ -27,3 +27,22 @@ def test_dsn_is_loopback_tcp(tmp_path):
 async def test_create_database_rejects_unsafe_names(tmp_path):
     with pytest.raises(ValueError):
         await PrivateCluster(Path(tmp_path), 1).create_database('x"; DROP DATABASE postgres; --')
+
+
+def test_data_dir_moves_out_of_a_state_dir_postgres_cannot_enter(tmp_path, monkeypatch):
+    import os
+
+    from ivr.runtime import postgres
+
+    if os.geteuid() != 0:
+        return  # only root runs PostgreSQL as another user
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    monkeypatch.setattr(postgres, "SHARED_DATA_ROOT", tmp_path / "shared" / "postgres")
+    os.chmod(tmp_path, 0o711)
+    link = postgres.data_dir_for(closed / "state")
+    assert link == closed / "state" / "postgres" and link.is_symlink()
+    assert link.resolve().parent == tmp_path / "shared" / "postgres"
+    assert (tmp_path / "shared" / "postgres").stat().st_mode & 0o777 == 0o755
+    assert not postgres.searchable_by(closed / "state" / "postgres", "postgres")
+    assert postgres.data_dir_for(closed / "state") == link  # the second start reuses it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -88,3 +89,6 @@ def test_make_run_comes_up_healthy_and_stops_on_sigterm(clean_clone: Path, tmp_p
         for line in processes_mentioning(instance, str(state), str(clean_clone)):
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
         log.close()
+        data = state / "postgres"
+        if data.is_symlink():  # relocated for the postgres user (ivr.runtime.postgres.data_dir_for)
+            shutil.rmtree(data.resolve(), ignore_errors=True)

@@ -58,6 +58,7 @@ class Settings:
             ami_port=_port(env, "IVR_AMI_PORT", 5038),
             agi_port=_port(env, "IVR_AGI_PORT", 4573),
             pg_port=_port(env, "IVR_PG_PORT", 55432),
+            ami_user=_name(env.get("IVR_AMI_USER", "ivr1022"), "IVR_AMI_USER"),
             ami_secret=env.get("IVR_AMI_SECRET") or _stored_secret(state_dir, "ami_secret"),
             emergency_uri=_sip_uri(env.get("IVR_EMERGENCY_URI", "sip:115@127.0.0.1:5090")),
             trunk_network=_network(env.get("IVR_TRUNK_NETWORK", "127.0.0.0/8")),
@@ -108,10 +109,14 @@ def _network(value: str) -> str:
         raise SettingsError(f"IVR_TRUNK_NETWORK must be a network like 127.0.0.0/8, got {value!r}") from None
 
 
-def _instance(value: str) -> str:
+def _name(value: str, variable: str) -> str:
     if not value.replace("-", "").replace("_", "").isalnum() or len(value) > 40:
-        raise SettingsError(f"IVR_INSTANCE must be letters, digits, - or _, got {value!r}")
+        raise SettingsError(f"{variable} must be letters, digits, - or _, got {value!r}")
     return value
+
+
+def _instance(value: str) -> str:
+    return _name(value, "IVR_INSTANCE")
 
 
 def _database_url(value: str) -> None:

@@ -7,24 +7,36 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from agent_console import openapi, pages
-from agent_console.api import auth, calls
+from agent_console import live, openapi
+from agent_console.api import agents, auth, callers, calls, wrapups
 from agent_console.api import health as health_api
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
-from agent_console.keys import CONFIG, HEALTH, POOL
-from agent_console.ports import Health, PoolProvider
+from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, POOL, QUEUE_VIEW
+from agent_console.ports import AgentControl, Health, LiveFeed, PoolProvider, QueueView
+from agent_console.web import pages
+from agent_console.web.session import LIMITER, LoginLimiter, auth_middleware
 
 MAX_BODY_BYTES = 64 * 1024
 
 
-def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health) -> web.Application:
+def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health, *,
+             agent_control: AgentControl | None = None, queue_view: QueueView | None = None,
+             live_feed: LiveFeed | None = None) -> web.Application:
+    """Without agent_control / queue_view the agents and queues routes answer 503."""
     # error_middleware is outermost, so errors raised by the auth middleware become JSON too.
-    app = web.Application(middlewares=[error_middleware, auth.bearer_auth_middleware],
+    app = web.Application(middlewares=[error_middleware, auth_middleware],
                           client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
     app[POOL] = pool_provider
     app[HEALTH] = health
-    for table in (health_api.routes, auth.routes, calls.routes, openapi.routes, pages.routes):
+    app[LIMITER] = LoginLimiter()
+    if agent_control is not None:
+        app[AGENT_CONTROL] = agent_control
+    if queue_view is not None:
+        app[QUEUE_VIEW] = queue_view
+    for table in (health_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
+                  callers.routes, pages.routes):
         app.router.add_routes(table)
+    live.setup(app, live_feed)
     return app

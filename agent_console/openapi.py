@@ -21,6 +21,20 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
+def _agent_command(command: str, summary: str) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary + " (agents: only themselves)", "operationId": f"agent{command.title()}",
+        "parameters": [{"name": "ext", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _ok("the agent's new state", "AgentState"), "400": _error("bad body"),
+                      "401": _error("no valid token"), "403": _error("another agent"),
+                      "404": _error("no such agent"), "409": _error("not possible in the agent's state"),
+                      "503": _error("Asterisk or database unavailable")}}
+    if command == "pause":
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/PauseRequest"}}}}
+    return operation
+
+
 _NULLABLE_STR = {"type": ["string", "null"]}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 _NULLABLE_NUM = {"type": ["number", "null"]}
@@ -97,6 +111,39 @@ DOCUMENT: dict[str, Any] = {
             "responses": {"200": _ok("the call", "CallDetail"), "401": _error("no valid token"),
                           "403": _error("another agent's call"), "404": _error("no such call"),
                           "503": _error("database unavailable")}}},
+        "/api/v1/agents": {"get": {
+            "summary": "Agents and their live state", "operationId": "listAgents",
+            "responses": {"200": _ok("every agent", "AgentList"), "401": _error("no valid token"),
+                          "503": _error("database or agent control unavailable")}}},
+        **{f"/api/v1/agents/{{ext}}/{command}": {"post": _agent_command(command, summary)} for command, summary in (
+            ("login", "Log the agent in to the queues of his branches"),
+            ("logout", "Remove the agent from all his queues"),
+            ("ready", "End a pause or the wrap-up: the agent takes calls again"),
+            ("pause", "Pause the agent in all his queues with a reason"))},
+        "/api/v1/queues": {"get": {
+            "summary": "Live queues (from Asterisk): waiting callers, longest wait, members",
+            "operationId": "listQueues",
+            "responses": {"200": _ok("the queues", "QueueList"), "401": _error("no valid token"),
+                          "503": _error("Asterisk unavailable")}}},
+        "/api/v1/calls/{linkedid}/wrapup": {"post": {
+            "summary": "Submit the wrap-up of a call: stores it, creates or updates the call's ticket, "
+                       "and the agent leaves wrap-up", "operationId": "wrapupCall",
+            "parameters": [{"name": "linkedid", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/WrapupRequest"}}}},
+            "responses": {"200": _ok("stored", "WrapupResponse"),
+                          "400": _error("invalid form: the message names the field; nothing stored"),
+                          "401": _error("no valid token"), "403": _error("another agent's call"),
+                          "404": _error("no such call"), "503": _error("database unavailable")}}},
+        "/api/v1/tickets": {"get": {
+            "summary": "Tickets, most recently updated first (agents: those they created)",
+            "operationId": "listTickets",
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"enum": ["open", "forwarded", "verified", "closed"]}},
+                {"name": "linkedid", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            "responses": {"200": _ok("tickets", "TicketList"), "400": _error("bad parameter"),
+                          "401": _error("no valid token")}}},
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
@@ -124,6 +171,38 @@ DOCUMENT: dict[str, Any] = {
             "IvrStep": {"type": "object", "properties": {
                 "seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
                 "kind": {"type": "string"}, "value": {"type": "string"}}},
+            "AgentState": {"type": "object", "required": ["ext", "name", "state"], "properties": {
+                "ext": {"type": "string"}, "name": {"type": "string"},
+                "state": {"enum": ["logged_out", "ready", "ringing", "on_call", "wrap_up", "paused"]},
+                "reason": {**_NULLABLE_STR, "description": "pause reason; wrap-up while in wrap_up"},
+                "since": _NULLABLE_TIME, "linkedid": {**_NULLABLE_STR, "description": "the call"}}},
+            "AgentList": {"type": "object", "properties": {
+                "agents": {"type": "array", "items": {"$ref": "#/components/schemas/AgentState"}}}},
+            "PauseRequest": {"type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string", "minLength": 1, "maxLength": 40}}},
+            "Queue": {"type": "object", "properties": {
+                "queue": {"type": "string"}, "waiting": {"type": "integer"}, "longest_wait_s": {"type": "integer"},
+                "members": {"type": "integer"}, "available": {"type": "integer"}}},
+            "QueueList": {"type": "object", "properties": {
+                "queues": {"type": "array", "items": {"$ref": "#/components/schemas/Queue"}}}},
+            "WrapupRequest": {"type": "object", "required": ["category", "outcome"], "additionalProperties": False,
+                              "properties": {
+                "category": {"type": "string", "maxLength": 80},
+                "outcome": {"enum": ["answered", "resolved", "forwarded", "needs_verification"]},
+                "agency": {"type": ["string", "null"], "maxLength": 120, "description": "required when forwarded"},
+                "notes": {"type": ["string", "null"], "maxLength": 2000}}},
+            "Ticket": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "linkedid": _NULLABLE_STR, "caller_number": {"type": "string"},
+                "branch": {"type": ["integer", "null"]}, "category": {"type": "string"},
+                "status": {"enum": ["open", "forwarded", "verified", "closed"]}, "agency": _NULLABLE_STR,
+                "summary": {"type": "string"}, "created_by": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"}}},
+            "TicketList": {"type": "object", "properties": {
+                "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}}},
+            "WrapupResponse": {"type": "object", "properties": {
+                "wrapup": {"type": "object"}, "ticket": {"$ref": "#/components/schemas/Ticket"},
+                "agent": {"$ref": "#/components/schemas/AgentState"}}},
             "CallDetail": {"allOf": [{"$ref": "#/components/schemas/Call"}, {"type": "object", "properties": {
                 "ivr_path": {"type": "array", "items": {"$ref": "#/components/schemas/IvrStep"}}}}]},
         },

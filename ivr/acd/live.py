@@ -1,0 +1,88 @@
+"""The console's live feed: agent state changes, queue waiting counts and screen pops.
+
+One Bus of JSON-ready messages. Agent states arrive through AgentStateBus (the AgentService's
+own bus: it also republishes each state as {"type": "agent", ...}); AMI queue events arrive
+through `handle` (an AMI subscriber, memory only, never blocks):
+
+  {"type": "agent", "ext", "state", "reason", "since", "linkedid"}
+  {"type": "ringing", "ext", "linkedid", "caller_number", "caller_name", "queue", "branch", "emergency"}
+  {"type": "queue", "queue", "waiting"}
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ivr.acd.events import Bus
+from ivr.constants import QUEUE_EMERGENCY, branch_of_queue
+
+Message = Mapping[str, Any]
+_QUEUE_EVENTS = ("QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon")
+
+
+class AgentStateBus(Bus[Mapping[str, Any]]):
+    """The AgentService's bus; every state it publishes also goes to the live feed."""
+
+    def __init__(self, feed: LiveHub, maxsize: int = 256):
+        super().__init__(maxsize)
+        self._feed = feed
+
+    def publish(self, item: Mapping[str, Any]) -> None:
+        super().publish(item)
+        self._feed.publish({"type": "agent", **{k: _json(v) for k, v in item.items()}})
+
+
+class LiveHub:
+    """Implements agent_console.ports.LiveFeed."""
+
+    def __init__(self, maxsize: int = 256):
+        self._bus: Bus[Message] = Bus(maxsize)
+        self.agent_states = AgentStateBus(self)
+
+    def subscribe(self) -> asyncio.Queue[Message]:
+        return self._bus.subscribe()
+
+    def unsubscribe(self, queue: asyncio.Queue[Message]) -> None:
+        self._bus.unsubscribe(queue)
+
+    def publish(self, message: Message) -> None:
+        self._bus.publish(message)
+
+    def handle(self, event: Mapping[str, str]) -> None:
+        name = event.get("Event")
+        if name == "AgentCalled":
+            message = ringing_message(event)
+            if message is not None:
+                self.publish(message)
+        elif name in _QUEUE_EVENTS and event.get("Queue"):
+            self.publish({"type": "queue", "queue": event["Queue"], "waiting": _int(event.get("Count"))})
+
+
+def ringing_message(event: Mapping[str, str]) -> dict[str, Any] | None:
+    """AgentCalled → the screen pop of the member (MemberName is the agent's extension)."""
+    ext = event.get("MemberName") or ""
+    if not ext:
+        return None
+    queue = event.get("Queue", "")
+    branch = branch_of_queue(queue)
+    return {"type": "ringing", "ext": ext, "linkedid": event.get("Linkedid") or event.get("Uniqueid"),
+            "caller_number": event.get("CallerIDNum", ""), "caller_name": _unknown_empty(event.get("CallerIDName")),
+            "queue": queue, "branch": branch.digit if branch else None,
+            "emergency": queue == QUEUE_EMERGENCY}
+
+
+def _unknown_empty(value: str | None) -> str:
+    return "" if value in (None, "<unknown>") else value
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,0 +1,131 @@
+"""AgentService with a fake AMI at the transport edge: which actions it sends, when, and what
+happens to the wrap-up task (submitted, limit passed, cancelled, Asterisk away)."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+
+from agent_console.ports import TelephonyUnavailable
+from db.agent_states import StateChange
+from ivr.acd.service import AgentService, Membership
+from ivr.acd.states import AgentState, InvalidTransition
+from ivr.ami.client import AmiDisconnected
+
+T0 = datetime(2021, 8, 19, 8, 0, tzinfo=timezone.utc)
+IFACE = "PJSIP/1001"
+CALL = {"Linkedid": "1629360000.11", "Queue": "cdc", "Interface": IFACE, "MemberName": "1001"}
+
+
+class FakeAmi:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, object]]] = []
+        self.down = False
+
+    async def send(self, action: str, timeout: float | None = None, **fields: object) -> None:
+        if self.down:
+            raise AmiDisconnected(f"{action}: not connected to Asterisk")
+        self.sent.append((action, fields))
+
+    async def collect(self, action: str, timeout: float | None = None, **fields: object) -> list:
+        return []
+
+
+@pytest.fixture
+def ami() -> FakeAmi:
+    return FakeAmi()
+
+
+@pytest.fixture
+def changes() -> list[StateChange]:
+    return []
+
+
+@pytest.fixture
+async def service(ami, changes):
+    svc = AgentService(ami, lambda: None, changes.append, wrapup_limit_s=0.3, clock=lambda: T0)
+    svc.adopt("1001", Membership(IFACE, (("cdc", 0), ("emergency", 0))), AgentState("1001", "ready", T0))
+    yield svc
+    await svc.stop()
+
+
+def call_events(service: AgentService) -> None:
+    for name in ("AgentCalled", "AgentConnect", "AgentComplete"):
+        service.handle({"Event": name, **CALL})
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_agent_complete_pauses_for_wrap_up_and_submit_makes_ready(service, ami, changes):
+    call_events(service)
+    await settle()
+    assert service.state("1001").state == "wrap_up"
+    assert ami.sent == [("QueuePause", {"Interface": IFACE, "Paused": "true", "Reason": "wrap-up"})]
+    state = await service.wrapup_submitted("1001", "1629360000.11")
+    assert state["state"] == "ready"
+    assert ami.sent[-1] == ("QueuePause", {"Interface": IFACE, "Paused": "false"})
+    await asyncio.sleep(0.4)    # the limit would have passed: the cancelled timer sends nothing more
+    assert len(ami.sent) == 2
+    assert [c.state for c in changes] == ["ready", "ringing", "on_call", "wrap_up", "ready"]
+
+
+async def test_wrap_up_limit_makes_the_agent_ready_by_itself(service, ami):
+    call_events(service)
+    await asyncio.sleep(0.5)
+    assert service.state("1001").state == "ready"
+    assert [f["Paused"] for _, f in ami.sent] == ["true", "false"]
+
+
+async def test_a_wrap_up_of_another_call_changes_nothing(service, ami):
+    call_events(service)
+    await settle()
+    assert (await service.wrapup_submitted("1001", "other-call"))["state"] == "wrap_up"
+
+
+async def test_logout_during_wrap_up_cancels_the_timer(service, ami):
+    call_events(service)
+    await settle()
+    await service.logout("1001")
+    await asyncio.sleep(0.4)
+    assert service.state("1001").state == "logged_out"
+    assert [a for a, _ in ami.sent] == ["QueuePause", "QueueRemove", "QueueRemove"]
+
+
+async def test_refused_command_sends_nothing(service, ami):
+    service.handle({"Event": "AgentConnect", **CALL})
+    with pytest.raises(InvalidTransition, match="cannot become ready while on_call"):
+        await service.ready("1001")
+    assert ami.sent == []
+
+
+async def test_asterisk_away_leaves_the_state_unchanged(service, ami):
+    ami.down = True
+    with pytest.raises(TelephonyUnavailable):
+        await service.pause("1001", "meeting")
+    assert service.state("1001").state == "ready"
+
+
+async def test_the_agents_own_hangup_ends_the_call_when_agent_complete_is_missing(service):
+    service.handle({"Event": "AgentConnect", **CALL})
+    service.handle({"Event": "Hangup", "Channel": "PJSIP/1001-0000002a", "Linkedid": "1629360000.11"})
+    assert (service.state("1001").state, service.state("1001").linkedid) == ("wrap_up", "1629360000.11")
+    since = service.state("1001").since
+    service.handle({"Event": "AgentComplete", **CALL})     # late: changes nothing
+    assert service.state("1001").since == since
+
+
+async def test_members_of_other_controllers_are_ignored(service, changes):
+    before = len(changes)
+    service.handle({"Event": "AgentComplete", **CALL, "Interface": "Local/1002@test-agent/n"})
+    assert len(changes) == before
+
+
+async def test_state_changes_are_published(service):
+    queue = service.bus.subscribe()
+    await service.pause("1001", "meeting")
+    published = queue.get_nowait()
+    assert (published["ext"], published["state"], published["reason"]) == ("1001", "paused", "meeting")

@@ -10,9 +10,14 @@ from aiohttp import web
 
 from agent_console.app import ConsoleConfig, init_app
 from db.migrate import migrate
+from ivr.acd.queues import QueueMonitor
+from ivr.acd.resync import resync_members
+from ivr.acd.service import AgentService
+from ivr.acd.store import StateWriter
 from ivr.agi.routes import build_routes
 from ivr.agi.server import AgiServer
 from ivr.ami.client import AmiClient
+from ivr.calls.reconcile import Reconciler
 from ivr.calls.tracker import CallTracker
 from ivr.config import Settings
 from ivr.health import HealthMonitor
@@ -30,6 +35,15 @@ class Controller:
         self.tracker = CallTracker(self.writer.submit, short_abandon_s=settings.short_abandon_s)
         self.ami = AmiClient("127.0.0.1", settings.ami_port, settings.ami_user, settings.ami_secret)
         self.ami.subscribe(self.tracker.handle)
+        self.reconciler = Reconciler(lambda: self.pool, self.tracker, self.writer.submit, self.ami,
+                                     short_abandon_s=settings.short_abandon_s)
+        self.ami.on_connected(self.reconciler.on_connected)
+        self.agent_states = StateWriter(lambda: self.pool)
+        self.agents = AgentService(self.ami, lambda: self.pool, self.agent_states.submit,
+                                   wrapup_limit_s=settings.wrapup_limit_s)
+        self.ami.subscribe(self.agents.handle)
+        self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
+        self.queues = QueueMonitor(self.ami)
         self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(lambda: self.pool))
         self.health = HealthMonitor(self)
         self._runner: web.AppRunner | None = None
@@ -41,8 +55,10 @@ class Controller:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         await self.writer.start()
+        await self.agent_states.start()
         await self.agi.start()
         await self.ami.start()
+        await self.reconciler.start()
         await self.health.start()
         await self._start_http()
         log.info("controller up: console http://%s:%d/", self.settings.http_host, self.settings.http_port)
@@ -52,16 +68,19 @@ class Controller:
             await self._runner.cleanup()
             self._runner = None
         await self.health.stop()
+        await self.reconciler.stop()
         await self.ami.stop()
+        await self.agents.stop()
         await self.agi.stop()
         await self.writer.stop()
+        await self.agent_states.stop()
         if self.pool is not None:
             await self.pool.close()
             self.pool = None
 
     async def _start_http(self) -> None:
         config = ConsoleConfig.from_settings(self.settings)
-        app = init_app(config, lambda: self.pool, self.health)
+        app = init_app(config, lambda: self.pool, self.health, agent_control=self.agents, queue_view=self.queues)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)

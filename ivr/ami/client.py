@@ -137,6 +137,7 @@ class AmiClient:
         self._writer = writer
         parser = AmiParser()
         read_task = asyncio.create_task(self._read(reader, parser), name="ami-reader")
+        watchdog: asyncio.Task[None] | None = None
         try:
             await self._login()
             self.connections += 1
@@ -145,13 +146,14 @@ class AmiClient:
             self._run_hooks()
             watchdog = asyncio.create_task(self._watchdog(), name="ami-watchdog")
             done, _ = await asyncio.wait({read_task, watchdog}, return_when=asyncio.FIRST_COMPLETED)
-            watchdog.cancel()
-            await asyncio.gather(watchdog, return_exceptions=True)
             for task in done:
                 task.result()  # re-raise why the connection ended
         finally:
-            read_task.cancel()
-            await asyncio.gather(read_task, return_exceptions=True)
+            # Also when stop() cancels us mid-wait: no task of this connection may outlive it.
+            for task in (read_task, watchdog):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(*(t for t in (read_task, watchdog) if t is not None), return_exceptions=True)
 
     async def _login(self) -> None:
         username, secret = self._credentials

@@ -149,8 +149,8 @@ async def test_refused_login_keeps_retrying_and_never_reports_connected(peer):
 
 
 async def test_stop_leaves_no_task_of_the_connection_behind(peer):
-    client = await connected_client(await peer.start(), ping_interval=0.05, ping_timeout=0.5)
-    await asyncio.sleep(0.1)
+    client = await connected_client(await peer.start(), ping_interval=30)
+    await asyncio.sleep(0.1)  # the watchdog is asleep until its next ping
     await client.stop()
     await asyncio.sleep(0.2)
     leftovers = [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("ami-")]

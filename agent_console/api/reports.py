@@ -1,0 +1,72 @@
+"""GET /api/v1/reports/summary: the published figures by day and branch (JSON, or CSV with format=csv).
+
+`from` and `to` are local dates in the hotline's time zone, both inclusive: the range is
+[from 00:00, to + 1 day 00:00) local time. Supervisors and admins only.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from agent_console.errors import ApiError
+from agent_console.keys import pool_of, principal_of
+from db.reports import HOTLINE_TZ, rows_to_csv, summary
+
+routes = web.RouteTableDef()
+MAX_RANGE_DAYS = 366
+FORMATS = ("json", "csv")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # date.fromisoformat also takes 20210901
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_routes(routes)
+
+
+@routes.get("/api/v1/reports/summary", name="reports_summary")
+async def summary_report(request: web.Request) -> web.Response:
+    if not principal_of(request).sees_all_calls:
+        raise ApiError(403, "reports are for supervisors and admins")
+    first, last = parse_range(request.query.get("from"), request.query.get("to"))
+    output = request.query.get("format") or "json"
+    if output not in FORMATS:
+        raise ApiError(400, "format must be json or csv")
+    start, end = local_bounds(first, last, HOTLINE_TZ)
+    report = await summary(pool_of(request), start=start, end=end, tz=HOTLINE_TZ)
+    if output == "csv":
+        filename = f"1022-summary-{first.isoformat()}-{last.isoformat()}.csv"
+        return web.Response(text=rows_to_csv(report["by_day_branch"]), content_type="text/csv",
+                            charset="utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return web.json_response(report)
+
+
+def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
+    """Both dates required, YYYY-MM-DD, from <= to, at most MAX_RANGE_DAYS days (to inclusive)."""
+    first, last = _date("from", raw_from), _date("to", raw_to)
+    if last == date.max:
+        raise ApiError(400, "to is out of range")
+    if first > last:
+        raise ApiError(400, "from must be on or before to")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise ApiError(400, f"to: the range may cover at most {MAX_RANGE_DAYS} days")
+    return first, last
+
+
+def _date(name: str, raw: str | None) -> date:
+    if not raw:
+        raise ApiError(400, f"{name} is required (YYYY-MM-DD)")
+    try:
+        if not _ISO_DATE.match(raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a date as YYYY-MM-DD") from None
+
+
+def local_bounds(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """[first 00:00, last + 1 day 00:00) in tz, as aware datetimes."""
+    zone = ZoneInfo(tz)
+    return (datetime.combine(first, time(), zone), datetime.combine(last + timedelta(days=1), time(), zone))

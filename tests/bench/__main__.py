@@ -1,0 +1,57 @@
+"""`make bench`: the report benchmark and the surge benchmark.
+
+Figures go to tests/bench/results.json and into docs/performance.md. Bounded: every load has a
+call count and a wall-clock limit, sends traffic to 127.0.0.1 only, and stops by itself.
+Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s), BENCH_KNEE_RATES
+("10,15,20,25"), BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (250000), BENCH_PARTS ("reports,surge").
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench.performance_doc import render
+from tests.bench.reports import _main as run_report_bench
+from tests.bench.surge import bench_surge
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+async def run() -> dict:
+    parts = os.environ.get("BENCH_PARTS", "reports,surge").split(",")
+    results: dict = {"machine": {"description": f"{os.cpu_count()} cores, {platform.machine()}, "
+                                                f"Python {platform.python_version()}"},
+                     "started_at": datetime.now(UTC).isoformat()}
+    if "reports" in parts:
+        logging.info("report benchmark: a month at the seeds' scale")
+        results["reports"] = await run_report_bench(int(_env_float("BENCH_REPORT_CALLS", 250_000)))
+    if "surge" in parts:
+        rates = tuple(float(r) for r in os.environ.get("BENCH_KNEE_RATES", "10,15,20,25").split(","))
+        logging.info("surge benchmark through real SIP")
+        results["surge"] = await bench_surge(
+            rate=_env_float("BENCH_SURGE_RATE", 20), duration=_env_float("BENCH_SURGE_DURATION", 300),
+            find_knee=True, knee_rates=rates, knee_window=_env_float("BENCH_KNEE_WINDOW", 60), out=None)
+    results["finished_at"] = datetime.now(UTC).isoformat()
+    return results
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    results = asyncio.run(run())
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    render(results)
+    print(f"figures written to {RESULTS} and docs/performance.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

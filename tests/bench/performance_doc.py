@@ -1,0 +1,83 @@
+"""Renders the measured figures of `make bench` into docs/performance.md (between markers,
+so the hand-written analysis around them stays)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join("—" if c is None else str(c) for c in cells) + " |"
+
+
+def surge_table(surge: dict) -> list[str]:
+    on, bare = surge.get("controller_on", {}), surge.get("bare_asterisk", {})
+    params = surge.get("params", {})
+
+    def cpu(phase: dict, part: str):
+        return (phase.get("cpu_seconds_per_1000_calls") or {}).get(part)
+
+    lines = [f"Surge: {params.get('rate_cps')} calls/s, {params.get('max_calls')} calls, {params.get('agents')} sipp "
+             f"agents talking {params.get('talk_s')} s, callers holding at most {params.get('hold_s')} s "
+             f"(run {surge.get('started_at', '?')}, load average at start {params.get('loadavg_at_start')}).", "",
+             _row("Measure", "Controller on", "Bare Asterisk (ceiling)"), _row("---", "---", "---")]
+    for label, key in (("Attempted", "attempted"), ("Completed", "completed"), ("Failed", "failed")):
+        lines.append(_row(label, on.get("calls", {}).get(key), bare.get("calls", {}).get(key)))
+    lines += [
+        _row("Arrival rate reached (calls/s)", on.get("achieved_rate_cps"), bare.get("achieved_rate_cps")),
+        _row("Peak concurrent calls", on.get("peak_concurrent_calls"), bare.get("peak_concurrent_calls")),
+        _row("CPU-s / 1,000 calls: Asterisk", cpu(on, "asterisk"), cpu(bare, "asterisk")),
+        _row("CPU-s / 1,000 calls: controller", cpu(on, "controller"), cpu(bare, "controller")),
+        _row("CPU-s / 1,000 calls: PostgreSQL", cpu(on, "postgres"), cpu(bare, "postgres")),
+        _row("Records lost", on.get("records_lost"), "n/a"),
+        _row("AMI event → committed row p50 / p99 (ms)",
+             _pair(on.get("event_to_row_ms"), "p50", "p99"), "n/a"),
+        _row("AMI event → WebSocket p50 / p99 (ms)", _pair(on.get("event_to_websocket_ms"), "p50", "p99"), "n/a"),
+    ]
+    summary = surge.get("summary", {})
+    if summary:
+        lines += ["", f"Controller CPU ÷ Asterisk CPU: **{summary.get('controller_cpu_vs_asterisk')}** "
+                      f"(target ≤ 0.15). Controller on ÷ bare: {summary.get('controller_vs_bare')}."]
+    if "knee" in surge:
+        lines += ["", f"Knee (highest arrival rate with no failed call): **{surge['knee'].get('knee_rate_cps')} "
+                      f"calls/s**; steps: {_knee_steps(surge['knee'])}."]
+    return lines
+
+
+def _pair(stats, a: str, b: str):
+    if not isinstance(stats, dict):
+        return stats
+    return f"{stats.get(a)} / {stats.get(b)}"
+
+
+def _knee_steps(knee: dict) -> str:
+    steps = knee.get("steps") or []
+    return ", ".join(f"{s.get('rate_cps')}/s → {(s.get('calls') or {}).get('failed')} failed" for s in steps) or "—"
+
+
+def reports_table(reports: dict) -> list[str]:
+    lines = [f"Reports: {reports.get('calls')} calls, {reports.get('wrapups')} wrap-ups and "
+             f"{reports.get('agent_states')} agent states in a month; the monthly summary "
+             f"(every measure, by day and by branch) takes:", "",
+             _row("Runs", "Median (s)", "Max (s)", "Load (s)"), _row("---", "---", "---", "---"),
+             _row(reports.get("runs"), reports.get("summary_median_s"), reports.get("summary_max_s"),
+                  reports.get("load_s"))]
+    return lines
+
+
+def render(results: dict, doc: Path = DOC) -> None:
+    lines = [BEGIN, "", f"Measured by `make bench` on {results.get('machine', {}).get('description', 'this machine')} "
+             f"at {results.get('finished_at', '?')}; raw figures in `tests/bench/results.json`.", ""]
+    if "reports" in results:
+        lines += reports_table(results["reports"]) + [""]
+    if "surge" in results:
+        lines += surge_table(results["surge"]) + [""]
+    lines.append(END)
+    block = "\n".join(lines)
+    text = doc.read_text() if doc.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    doc.write_text(re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S))

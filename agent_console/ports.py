@@ -77,8 +77,8 @@ class QueueView(Protocol):
 class LiveFeed(Protocol):
     """JSON-ready messages: {"type": "agent" | "ringing" | "queue", ...} (see ivr/acd/live.py)."""
 
-    def subscribe(self) -> "asyncio.Queue[Mapping[str, Any]]":
+    def subscribe(self) -> asyncio.Queue[Mapping[str, Any]]:
         """A new bounded queue of every message; a full queue loses its oldest message."""
         ...
 
-    def unsubscribe(self, queue: "asyncio.Queue[Mapping[str, Any]]") -> None: ...
+    def unsubscribe(self, queue: asyncio.Queue[Mapping[str, Any]]) -> None: ...

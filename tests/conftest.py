@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.asterisk",
     "tests.fixtures.controller",
+    "tests.fixtures.browser",
 ]

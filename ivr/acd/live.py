@@ -11,7 +11,7 @@ through `handle` (an AMI subscriber, memory only, never blocks):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,10 @@ from ivr.acd.events import Bus
 from ivr.constants import QUEUE_EMERGENCY, branch_of_queue
 
 Message = Mapping[str, Any]
-_QUEUE_EVENTS = ("QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon")
+# The IVR steps of a call so far (the call tracker's memory): [(kind, value), ...].
+PathOf = Callable[[str], list[tuple[str, str]]]
+# QueueCallerAbandon carries no Count: the QueueCallerLeave that always follows it does.
+_QUEUE_EVENTS = ("QueueCallerJoin", "QueueCallerLeave")
 
 
 class AgentStateBus(Bus[Mapping[str, Any]]):
@@ -37,8 +40,9 @@ class AgentStateBus(Bus[Mapping[str, Any]]):
 class LiveHub:
     """Implements agent_console.ports.LiveFeed."""
 
-    def __init__(self, maxsize: int = 256):
+    def __init__(self, maxsize: int = 256, path_of: PathOf | None = None):
         self._bus: Bus[Message] = Bus(maxsize)
+        self._path_of = path_of
         self.agent_states = AgentStateBus(self)
 
     def subscribe(self) -> asyncio.Queue[Message]:
@@ -54,9 +58,11 @@ class LiveHub:
         name = event.get("Event")
         if name == "AgentCalled":
             message = ringing_message(event)
+            if message is not None and self._path_of is not None and message["linkedid"]:
+                message["ivr_path"] = [{"kind": k, "value": v} for k, v in self._path_of(message["linkedid"])]
             if message is not None:
                 self.publish(message)
-        elif name in _QUEUE_EVENTS and event.get("Queue"):
+        elif name in _QUEUE_EVENTS and event.get("Queue") and event.get("Count") is not None:
             self.publish({"type": "queue", "queue": event["Queue"], "waiting": _int(event.get("Count"))})
 
 

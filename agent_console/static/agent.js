@@ -1,0 +1,266 @@
+// The agent's view: my state and actions, live queues, the screen pop, the wrap-up form,
+// my recent calls. Caller data is only ever inserted with textContent (never innerHTML).
+"use strict";
+(function () {
+  var t = function (key) { return window.I18N.t(key); };
+  var meta = function (name) { return document.querySelector('meta[name="' + name + '"]').content; };
+  var ME = meta("me-ext"), CSRF = meta("csrf-token");
+  var $ = function (id) { return document.getElementById(id); };
+  var CATEGORIES = {
+    cdc: ["vaccination", "testing", "quarantine", "other"],
+    doctors: ["f0_care", "medicine", "other"],
+    violations: ["gathering", "no_mask", "business", "other"],
+    emergency: ["emergency", "other"]
+  };
+  var view = { state: null, pop: null, wrapFor: null, queues: {} };
+
+  function api(method, path, body) {
+    var init = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (b) { return { status: r.status, body: b }; });
+    });
+  }
+
+  function cell(row, text, cls) {
+    var td = document.createElement("td");
+    td.textContent = text === null || text === undefined ? "" : String(text);
+    if (cls) { td.className = cls; }
+    row.appendChild(td);
+    return td;
+  }
+
+  function fmtTime(iso) {
+    if (!iso) { return ""; }
+    var d = new Date(iso);
+    return d.toLocaleString(window.I18N.lang() === "vi" ? "vi-VN" : "en-GB", { hour12: false });
+  }
+
+  function fmtWait(s) {
+    s = Math.max(0, Math.round(s || 0));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  // -- my state ----------------------------------------------------------------------------
+  function renderState(s) {
+    view.state = s;
+    var node = $("my-state");
+    node.textContent = t("state." + s.state);
+    node.setAttribute("data-state", s.state);
+    $("my-reason").textContent = s.state === "paused" && s.reason ? s.reason : "";
+    $("btn-login").disabled = s.state !== "logged_out";
+    $("btn-ready").disabled = s.state !== "paused";        // from wrap-up only by the form
+    $("btn-pause").disabled = ["ready", "paused"].indexOf(s.state) < 0;
+    $("btn-logout").disabled = ["ready", "paused"].indexOf(s.state) < 0;
+    if (s.state === "wrap_up" && s.linkedid) {
+      showWrapup(s.linkedid);
+    } else if (view.wrapFor && s.state !== "wrap_up") {
+      $("wrapup").hidden = true;
+      view.wrapFor = null;
+    }
+    if ((s.state === "ringing" || s.state === "on_call") && s.linkedid && !(view.pop && view.pop.linkedid === s.linkedid)) {
+      showPop({ linkedid: s.linkedid, caller_number: "", caller_name: "", queue: "" });
+    }
+    if (s.state === "ready" || s.state === "paused" || s.state === "logged_out") { $("screen-pop").hidden = true; }
+  }
+
+  function command(name, body) {
+    $("action-error").textContent = "";
+    return api("POST", "/api/v1/agents/" + ME + "/" + name, body).then(function (r) {
+      if (r.status === 200) { renderState(r.body); } else { $("action-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); }
+    });
+  }
+
+  // -- screen pop --------------------------------------------------------------------------
+  function showPop(msg) {
+    view.pop = msg;
+    $("screen-pop").hidden = false;
+    $("pop-number").textContent = msg.caller_number || "—";
+    $("pop-name").textContent = msg.caller_name || "—";
+    $("pop-branch").textContent = msg.queue ? (msg.branch ? msg.branch + " · " : "") + t("queue." + msg.queue) : "—";
+    $("pop-emergency").hidden = !msg.emergency;
+    $("pop-path").textContent = pathText(msg.ivr_path);
+    fillList("pop-calls", []);
+    fillList("pop-tickets", []);
+    if (msg.caller_number) {
+      api("GET", "/api/v1/callers/" + encodeURIComponent(msg.caller_number) + "/history").then(function (r) {
+        if (r.status !== 200 || !view.pop || view.pop.linkedid !== msg.linkedid) { return; }
+        fillList("pop-calls", r.body.calls.map(function (c) {
+          return fmtTime(c.started_at) + " · " + (c.queue ? t("queue." + c.queue) : "") + " · " + (c.outcome ? t("call." + c.outcome) : "");
+        }));
+        fillList("pop-tickets", r.body.tickets.map(function (k) {
+          return "#" + k.id + " · " + k.category + " · " + t("ticket." + k.status) + (k.agency ? " · " + k.agency : "");
+        }));
+        if (r.body.ivr_path.length) { $("pop-path").textContent = pathText(r.body.ivr_path); }
+      });
+    }
+  }
+
+  function pathText(steps) {
+    if (!steps || !steps.length) { return "—"; }
+    return steps.map(function (p) {
+      var label = t("step." + p.kind);
+      return (label === "step." + p.kind ? p.kind : label) + " " + p.value;
+    }).join(" → ");
+  }
+
+  function fillList(id, items) {
+    var ul = $(id);
+    ul.replaceChildren();
+    if (!items.length) { items = [t("pop.none")]; }
+    items.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text;
+      ul.appendChild(li);
+    });
+  }
+
+  // -- wrap-up -----------------------------------------------------------------------------
+  function showWrapup(linkedid) {
+    if (view.wrapFor === linkedid) { return; }
+    view.wrapFor = linkedid;
+    var queue = view.pop && view.pop.linkedid === linkedid ? view.pop.queue : "";
+    var select = $("wrap-category");
+    select.replaceChildren();
+    (CATEGORIES[queue] || ["other"]).forEach(function (key) {
+      var option = document.createElement("option");
+      option.value = key;
+      option.setAttribute("data-i18n", "cat." + key);
+      option.textContent = t("cat." + key);
+      select.appendChild(option);
+    });
+    $("wrapup-form").reset();
+    $("wrap-agency-row").hidden = true;
+    $("wrap-error").textContent = "";
+    $("wrap-saved").textContent = "";
+    $("wrapup").hidden = false;
+  }
+
+  function submitWrapup(event) {
+    event.preventDefault();
+    var outcome = $("wrap-outcome").value, agency = $("wrap-agency").value.trim();
+    if (outcome === "forwarded" && !agency) { $("wrap-error").textContent = t("wrap.agency_required"); return; }
+    var option = $("wrap-category").selectedOptions[0];
+    var body = { category: window.I18N.textIn("vi", "cat." + option.value), outcome: outcome, notes: $("wrap-notes").value };
+    if (outcome === "forwarded") { body.agency = agency; }
+    api("POST", "/api/v1/calls/" + encodeURIComponent(view.wrapFor) + "/wrapup", body).then(function (r) {
+      if (r.status !== 200) { $("wrap-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
+      $("wrapup").hidden = true;
+      $("screen-pop").hidden = true;
+      view.wrapFor = null;
+      $("wrap-saved").textContent = t("wrap.saved") + " " + r.body.ticket.id;
+      view.savedTicket = r.body.ticket.id;
+      if (r.body.agent) { renderState(r.body.agent); }
+      loadCalls();
+    });
+  }
+
+  // -- queues and calls ----------------------------------------------------------------------
+  function renderQueues() {
+    var body = $("queue-rows");
+    body.replaceChildren();
+    Object.keys(view.queues).forEach(function (name) {
+      var q = view.queues[name], tr = document.createElement("tr");
+      tr.setAttribute("data-queue", name);
+      cell(tr, t("queue." + name));
+      cell(tr, q.waiting, "waiting" + (q.waiting > 0 ? " hot" : ""));
+      cell(tr, fmtWait(q.longest_wait_s), "num");
+      cell(tr, q.available, "num");
+      body.appendChild(tr);
+    });
+  }
+
+  function loadQueues() {
+    return api("GET", "/api/v1/queues").then(function (r) {
+      if (r.status !== 200) { return; }
+      r.body.queues.forEach(function (q) { view.queues[q.queue] = q; });
+      renderQueues();
+    });
+  }
+
+  var queueTimer = null;
+  function queueChanged(msg) {
+    var q = view.queues[msg.queue] || { queue: msg.queue, longest_wait_s: 0, available: 0 };
+    q.waiting = msg.waiting;
+    view.queues[msg.queue] = q;
+    renderQueues();
+    refreshQueuesSoon();                           // longest wait and free agents
+  }
+
+  function refreshQueuesSoon() {
+    clearTimeout(queueTimer);
+    queueTimer = setTimeout(loadQueues, 400);
+  }
+  setInterval(loadQueues, 5000);                   // waits grow with no event to tell us
+
+  function loadCalls() {
+    return api("GET", "/api/v1/calls?limit=10").then(function (r) {
+      if (r.status !== 200) { return; }
+      var body = $("call-rows");
+      body.replaceChildren();
+      r.body.calls.forEach(function (c) {
+        var tr = document.createElement("tr");
+        cell(tr, fmtTime(c.started_at));
+        cell(tr, c.caller_number);
+        cell(tr, c.queue ? t("queue." + c.queue) : (c.branch || ""));
+        cell(tr, c.outcome ? t("call." + c.outcome) : "");
+        body.appendChild(tr);
+      });
+    });
+  }
+
+  function loadMe() {
+    return api("GET", "/api/v1/agents").then(function (r) {
+      if (r.status !== 200) { return; }
+      var mine = r.body.agents.filter(function (a) { return a.ext === ME; })[0];
+      renderState(mine || { ext: ME, state: "logged_out" });
+    });
+  }
+
+  // -- live --------------------------------------------------------------------------------
+  var backoff = 500;
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(scheme + location.host + "/api/v1/ws");
+    ws.onopen = function () {
+      backoff = 500;
+      $("live-status").setAttribute("data-i18n", "live.connected");
+      $("live-status").textContent = t("live.connected");
+      $("live-status").className = "live on";
+      loadMe(); loadQueues(); loadCalls();      // the snapshot after every (re)connect
+    };
+    ws.onmessage = function (event) {
+      var msg = JSON.parse(event.data);
+      if (msg.type === "ringing" && msg.ext === ME) { showPop(msg); }
+      else if (msg.type === "agent" && msg.ext === ME) {
+        renderState(msg);
+        if (msg.state === "ready") { loadCalls(); }
+        refreshQueuesSoon();                       // free agents change with my state
+      }
+      else if (msg.type === "queue") { queueChanged(msg); }
+    };
+    ws.onclose = function () {
+      $("live-status").setAttribute("data-i18n", "live.reconnecting");
+      $("live-status").textContent = t("live.reconnecting");
+      $("live-status").className = "live off";
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 10000);
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("btn-login").addEventListener("click", function () { command("login"); });
+    $("btn-logout").addEventListener("click", function () { command("logout"); });
+    $("btn-ready").addEventListener("click", function () { command("ready"); });
+    $("btn-pause").addEventListener("click", function () { command("pause", { reason: $("pause-reason").value }); });
+    $("wrap-outcome").addEventListener("change", function () { $("wrap-agency-row").hidden = $("wrap-outcome").value !== "forwarded"; });
+    $("wrapup-form").addEventListener("submit", submitWrapup);
+    window.I18N.onChange(function () {
+      if (view.state) { renderState(view.state); }
+      if (view.savedTicket) { $("wrap-saved").textContent = t("wrap.saved") + " " + view.savedTicket; } renderQueues(); loadCalls(); });
+    window.I18N.ready.then(connect);
+  });
+})();

@@ -1,0 +1,126 @@
+"""The console's pages: sign-in, sign-out, the agent's view and the supervisor's view.
+
+Pages are plain HTML filled with string.Template (every value escaped); the JS in static/
+does the rest. Agents reaching a supervisor page get 403.
+"""
+from __future__ import annotations
+
+import asyncio
+from html import escape
+from pathlib import Path
+from string import Template
+
+from aiohttp import web
+
+from agent_console import i18n
+from agent_console.keys import CONFIG, Principal, pool_of
+from agent_console.web.session import (
+    clear_session_cookie,
+    csrf_ok,
+    csrf_token,
+    page_session,
+    set_session_cookie,
+)
+from db.agents import check_credentials, get_agent, get_login
+from db.sessions import create_session, delete_session
+
+routes = web.RouteTableDef()
+STATIC_DIR = Path(__file__).parent.parent / "static"
+_TEMPLATES = Path(__file__).with_name("templates")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                                "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _render(template_name: str, lang: str, status: int = 200, **values: str) -> web.Response:
+    template = Template((_TEMPLATES / template_name).read_text(encoding="utf-8"))
+    words = {k.replace(".", "_"): escape(v) for k, v in i18n.catalog()[lang].items()}
+    body = template.safe_substitute(words, lang=lang, **{k: escape(v) for k, v in values.items()})
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8",
+                        headers=SECURITY_HEADERS)
+
+
+def _lang(request: web.Request) -> str:
+    return i18n.language(request.cookies.get(i18n.LANG_COOKIE))
+
+
+@routes.get("/", name="index")
+async def index(request: web.Request) -> web.Response:
+    who = await page_session(request)
+    raise web.HTTPFound("/login" if who is None else "/agent")
+
+
+@routes.get("/login", name="login_page")
+async def login_page(request: web.Request) -> web.Response:
+    return _render("login.html", _lang(request), error="")
+
+
+@routes.post("/login", name="login_form")
+async def login_form(request: web.Request) -> web.Response:
+    form = await request.post()
+    ext, password = str(form.get("ext", ""))[:64], str(form.get("password", ""))
+    config = request.app[CONFIG]
+    pool = pool_of(request)
+    account = await get_login(pool, ext) if ext.isascii() and ext.isdigit() and password else None
+    stored = account["password_hash"] if account else None
+    valid = await asyncio.to_thread(check_credentials, stored, password[: config.max_password_chars])
+    if not valid or account is None or not account["active"]:
+        lang = _lang(request)
+        return _render("login.html", lang, status=401, error=i18n.text(lang, "login.bad"))
+    token, _ = await create_session(pool, account["ext"], config.session_ttl_s)
+    response = web.HTTPSeeOther("/agent" if account["role"] == "agent" else "/supervisor")
+    set_session_cookie(response, token, config.session_ttl_s)
+    raise response
+
+
+@routes.post("/logout", name="logout_form")
+async def logout_form(request: web.Request) -> web.Response:
+    who = await page_session(request)
+    form = await request.post()
+    if who is not None:
+        if not csrf_ok(who.token, str(form.get("csrf", "")) or request.headers.get("X-CSRF-Token")):
+            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+        await delete_session(pool_of(request), who.token)
+    response = web.HTTPSeeOther("/login")
+    clear_session_cookie(response)
+    raise response
+
+
+async def _signed_in(request: web.Request) -> Principal:
+    who = await page_session(request)
+    if who is None:
+        raise web.HTTPFound("/login")
+    return who
+
+
+async def _page(request: web.Request, template: str) -> web.Response:
+    who = await _signed_in(request)
+    agent = await get_agent(pool_of(request), who.ext)
+    return _render(template, _lang(request), ext=who.ext, role=who.role, csrf=csrf_token(who.token),
+                   name=agent["name"] if agent else who.ext)
+
+
+@routes.get("/agent", name="agent_page")
+async def agent_page(request: web.Request) -> web.Response:
+    return await _page(request, "agent.html")
+
+
+@routes.get("/tickets", name="tickets_page")
+async def tickets_page(request: web.Request) -> web.Response:
+    return await _page(request, "tickets.html")
+
+
+@routes.get("/supervisor", name="supervisor_page")
+async def supervisor_page(request: web.Request) -> web.Response:
+    who = await _signed_in(request)
+    if not who.sees_all_calls:
+        raise web.HTTPForbidden(text="Chỉ dành cho giám sát viên. / Supervisors only.")
+    return await _page(request, "supervisor.html")
+
+
+routes.static("/static", STATIC_DIR, name="static")

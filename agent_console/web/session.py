@@ -1,0 +1,146 @@
+"""Cookie sessions, CSRF and the failed sign-in limit; one auth middleware for page and API.
+
+The cookie holds the same opaque token as a bearer session (db/sessions.py), so logout and a
+deactivated agent take effect at once for both. The CSRF token is derived from the session
+token (SHA-256 of a label and the token): the page gets it in a <meta> tag and sends it as
+`X-CSRF-Token` (or a `csrf` form field); a third-party site can read neither. Requests with
+`Authorization: Bearer` carry no ambient credential and need no CSRF token.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from agent_console.errors import ApiError
+from agent_console.keys import Principal, pool_of, set_principal
+from db.sessions import get_session
+
+COOKIE = "ivr1022_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_API_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/openapi.json"})
+LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/login"})
+TOO_MANY = ("Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 5 phút. / "
+            "Too many failed sign-ins. Please try again in 5 minutes.")
+
+
+def csrf_token(session_token: str) -> str:
+    return hashlib.sha256(b"ivr1022-csrf:" + session_token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def csrf_ok(session_token: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(csrf_token(session_token), given or "")
+
+
+def set_session_cookie(response: web.StreamResponse, token: str, max_age: int) -> None:
+    response.set_cookie(COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="Strict")
+
+
+def clear_session_cookie(response: web.StreamResponse) -> None:
+    response.del_cookie(COOKIE, path="/")
+
+
+@dataclass
+class LoginLimiter:
+    """At most `limit` failed sign-ins per (ext, client address) in `window_s`; then 429."""
+
+    limit: int = 5
+    window_s: float = 300.0
+    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+
+    def blocked(self, key: tuple[str, str], now: float | None = None) -> bool:
+        return len(self._recent(key, time.monotonic() if now is None else now)) >= self.limit
+
+    def failed(self, key: tuple[str, str], now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self._recent(key, now).append(now)
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        self._failures.pop(key, None)
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        stamps = self._failures.setdefault(key, deque())
+        while stamps and stamps[0] <= now - self.window_s:
+            stamps.popleft()
+        if len(self._failures) > 10_000:   # bounded memory under a spray of user names
+            for stale in [k for k, v in self._failures.items() if not v]:
+                del self._failures[stale]
+        return stamps
+
+
+LIMITER = web.AppKey("login_limiter", LoginLimiter)
+
+
+async def login_key(request: web.Request) -> tuple[str, str]:
+    """(ext, client address) of a sign-in attempt; the body stays readable for the handler."""
+    ext = ""
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+            ext = str(body.get("username", "")) if isinstance(body, dict) else ""
+        except ValueError:
+            ext = ""
+    else:
+        ext = str((await request.post()).get("ext", ""))
+    return ext[:64], request.remote or ""
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """API: Bearer header, or the session cookie (+ CSRF on unsafe methods). Sign-ins: the limit."""
+    if request.method == "POST" and request.path in LOGIN_PATHS:
+        return await _limited_login(request, handler)
+    if not request.path.startswith("/api/") or request.path in PUBLIC_API_PATHS:
+        return await handler(request)
+    challenge = {"WWW-Authenticate": 'Bearer realm="1022"'}
+    scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and bearer.strip():
+        token, needs_csrf = bearer.strip(), False
+    elif request.cookies.get(COOKIE):
+        token, needs_csrf = request.cookies[COOKIE], request.method not in SAFE_METHODS
+    elif request.path == "/api/v1/ws" and request.query.get("token"):
+        token, needs_csrf = request.query["token"], False
+    else:
+        raise ApiError(401, "authentication required: send Authorization: Bearer <token>", challenge)
+    session = await get_session(pool_of(request), token) if len(token) <= 256 else None
+    if session is None:
+        raise ApiError(401, "invalid or expired token", challenge)
+    if needs_csrf and not csrf_ok(token, request.headers.get(CSRF_HEADER)):
+        raise ApiError(403, "missing or wrong X-CSRF-Token for a cookie-authenticated request")
+    set_principal(request, Principal(ext=session.ext, role=session.role, token=token))
+    return await handler(request)
+
+
+async def _limited_login(request: web.Request, handler: Handler) -> web.StreamResponse:
+    limiter = request.app[LIMITER]
+    key = await login_key(request)
+    if limiter.blocked(key):
+        if request.path.startswith("/api/"):
+            raise ApiError(429, TOO_MANY, {"Retry-After": str(int(limiter.window_s))})
+        raise web.HTTPTooManyRequests(text=TOO_MANY, headers={"Retry-After": str(int(limiter.window_s))})
+    try:
+        response = await handler(request)
+    except ApiError as exc:
+        if exc.status == 401:
+            limiter.failed(key)
+        raise
+    if response.status == 401:
+        limiter.failed(key)
+    elif response.status < 400:
+        limiter.succeeded(key)
+    return response
+
+
+async def page_session(request: web.Request) -> Principal | None:
+    """The signed-in person of a page request (cookie), or None."""
+    token = request.cookies.get(COOKIE)
+    if not token or len(token) > 256:
+        return None
+    session = await get_session(pool_of(request), token)
+    return None if session is None else Principal(ext=session.ext, role=session.role, token=token)

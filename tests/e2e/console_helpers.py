@@ -1,0 +1,79 @@
+"""Shared steps of the console's browser tests: sign in, wait, clean up an agent."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ivr.ami.client import AmiActionFailed
+from tests.fixtures.controller import hangup_callers
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+_numbers = itertools.count(1)
+
+# Records in window.__popShownAt (epoch ms) when #pop-number first shows the expected number.
+WATCH_POP = """number => {
+  window.__popShownAt = null;
+  const node = document.getElementById('pop-number');
+  new MutationObserver(() => {
+    if (window.__popShownAt === null && node.textContent === number) {
+      window.__popShownAt = performance.timeOrigin + performance.now();
+    }
+  }).observe(node, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def new_number() -> str:
+    return f"0906{next(_numbers):06d}"
+
+
+def base_url(controller) -> str:
+    return f"http://127.0.0.1:{controller.settings.http_port}"
+
+
+async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, f"timed out after {timeout}s waiting for {what}"
+        await asyncio.sleep(0.1)
+
+
+async def queues_loaded(controller) -> None:
+    """Asterisk answers AMI before app_queue is loaded: wait for QueueStatus to be known."""
+    async def answered() -> bool:
+        try:
+            await controller.ami.collect("QueueStatus")
+        except AmiActionFailed:
+            return False
+        return True
+    await until(answered, 30, "app_queue loaded")
+
+
+async def sign_in(page, controller, ext: str, password: str | None = None) -> None:
+    await page.goto(base_url(controller) + "/")
+    await page.fill("#ext", ext)
+    await page.fill("#password", password or f"demo{ext}")
+    await page.click("#login-submit")
+    await page.wait_for_url("**/agent")
+    await page.wait_for_selector("#live-status.on")
+
+
+async def release_agent(controller, ext: str, numbers: list[str]) -> None:
+    """Cleanup: let the agent's call end, hang up the test's callers, take the agent out of its queues."""
+    service = controller.agents
+    try:
+        await until(lambda: service.state(ext).state not in ("on_call", "ringing"), 15, f"{ext} off the call")
+    finally:
+        for number in numbers:
+            await hangup_callers(controller, number)
+    if service.state(ext).state == "wrap_up":
+        await service.wrapup_submitted(ext, service.state(ext).linkedid)
+    if service.state(ext).logged_in:
+        await service.logout(ext)

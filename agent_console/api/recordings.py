@@ -1,0 +1,142 @@
+"""Call recordings: metadata, the audio, and the access log (docs/recordings.md).
+
+Recordings are personal data. Only supervisors, admins and the agent who took the call may
+play or download one; a refusal answers 403 and is logged, not written as an access. Every
+successful play or download appends a recording_access row *before* the first byte is sent.
+The access log itself is for admins only.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from agent_console.errors import ApiError
+from agent_console.keys import Principal, pool_of, principal_of
+from db.recordings import (
+    get_recording,
+    get_recording_of_call,
+    list_accesses,
+    record_access,
+    recording_json,
+)
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+_ID = re.compile(r"^[0-9]{1,18}$")
+AUDIT_DEFAULT_LIMIT = 100
+AUDIT_MAX_LIMIT = 500
+AUDIO_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+class RecordingStore(Protocol):
+    """Finds a recording's file (implemented by recordings/call_files.py, handed over by ivr/app.py)."""
+
+    async def locate(self, file_name: str) -> Path | None:
+        """The file's path when it exists as a regular file; ValueError for a name that is not <linkedid>.wav."""
+        ...
+
+
+RECORDING_STORE = web.AppKey("recording_store", RecordingStore)
+
+
+def setup(app: web.Application, store: RecordingStore | None) -> None:
+    """Without a store the audio answers 503; metadata and the access log still work."""
+    if store is not None:
+        app[RECORDING_STORE] = store
+    app.router.add_routes(routes)
+
+
+# -- who may do what ---------------------------------------------------------------------------
+
+def may_play(principal: Principal, call_agent: str | None) -> bool:
+    """Supervisors and admins: every recording; an agent: only calls they answered."""
+    if principal.role in ("supervisor", "admin"):
+        return True
+    return principal.role == "agent" and call_agent is not None and call_agent == principal.ext
+
+
+def may_read_audit(principal: Principal) -> bool:
+    return principal.role == "admin"
+
+
+# -- handlers ------------------------------------------------------------------------------------
+
+@routes.get("/api/v1/calls/{linkedid}/recording", name="call_recording")
+async def call_recording(request: web.Request) -> web.Response:
+    linkedid = request.match_info["linkedid"]
+    recording = await get_recording_of_call(pool_of(request), linkedid) if len(linkedid) <= 128 else None
+    if recording is None:
+        raise ApiError(404, "this call has no recording")
+    _authorize(request, recording)
+    return web.json_response(recording_json(recording))
+
+
+@routes.get("/api/v1/recordings/{id}", name="recording_audio")
+async def recording_audio(request: web.Request) -> web.StreamResponse:
+    raw_id = request.match_info["id"]
+    recording = await get_recording(pool_of(request), int(raw_id)) if _ID.match(raw_id) else None
+    if recording is None:
+        raise ApiError(404, "no such recording")
+    principal = _authorize(request, recording)
+    if recording["deleted_at"] is not None:
+        raise ApiError(410, f"recording deleted ({recording['deleted_reason']})")
+    path = await _locate(request, recording)
+    download = request.query.get("download") in ("1", "true")
+    await record_access(pool_of(request), recording, ext=principal.ext, role=principal.role,
+                        action="download" if download else "play", remote_addr=request.remote)
+    disposition = "attachment" if download else "inline"
+    return web.FileResponse(path, headers={
+        **AUDIO_HEADERS, "Content-Type": "audio/wav",
+        "Content-Disposition": f'{disposition}; filename="{recording["linkedid"]}.wav"'})
+
+
+@routes.get("/api/v1/audit/recordings", name="recording_audit")
+async def recording_audit(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    if not may_read_audit(principal):
+        log.warning("recording audit log refused to %s (%s)", principal.ext, principal.role)
+        raise ApiError(403, "only admins may read the recording access log")
+    limit = _whole(request.query.get("limit"), "limit", AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT)
+    before_id = _whole(request.query.get("before_id"), "before_id", None, 10**18)
+    accesses = await list_accesses(pool_of(request), limit=limit, before_id=before_id)
+    next_before_id = accesses[-1]["id"] if len(accesses) == limit else None
+    return web.json_response({"accesses": accesses, "next_before_id": next_before_id})
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _authorize(request: web.Request, recording: dict[str, Any]) -> Principal:
+    principal = principal_of(request)
+    if not may_play(principal, recording["agent"]):
+        log.warning("recording %s (call %s) refused to %s (%s) from %s", recording["id"], recording["linkedid"],
+                    principal.ext, principal.role, request.remote)
+        raise ApiError(403, "only supervisors, admins and the agent who took the call may use its recording")
+    return principal
+
+
+async def _locate(request: web.Request, recording: dict[str, Any]) -> Path:
+    store = request.app.get(RECORDING_STORE)
+    if store is None:
+        raise ApiError(503, "recordings are not available on this server")
+    try:
+        path = await store.locate(recording["file_name"])
+    except ValueError:
+        log.error("recording %s has an unsafe file name %r", recording["id"], recording["file_name"])
+        raise ApiError(500, "recording file name is invalid") from None
+    if path is None:
+        log.error("recording %s: file %s is missing", recording["id"], recording["file_name"])
+        raise ApiError(410, "recording file is gone")
+    return path
+
+
+def _whole(raw: str | None, name: str, default: int | None, maximum: int) -> int | None:
+    if raw is None or raw == "":
+        return default
+    if not _ID.match(raw) or not 1 <= int(raw) <= maximum:
+        raise ApiError(400, f"{name} must be a whole number between 1 and {maximum}")
+    return int(raw)

@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from agent_console import openapi_console, openapi_recordings
+
 routes = web.RouteTableDef()
 
 
@@ -135,6 +137,17 @@ DOCUMENT: dict[str, Any] = {
                           "400": _error("invalid form: the message names the field; nothing stored"),
                           "401": _error("no valid token"), "403": _error("another agent's call"),
                           "404": _error("no such call"), "503": _error("database unavailable")}}},
+        "/api/v1/reports/summary": {"get": {
+            "summary": "Received, resolved, forwarded, success rate... by day and branch (supervisors, admins)",
+            "operationId": "reportSummary",
+            "parameters": [
+                {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "required": True, "description": "inclusive; at most 366 days",
+                 "schema": {"type": "string", "format": "date"}},
+                {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}],
+            "responses": {"200": {"description": "docs/metrics.md; text/csv with format=csv"},
+                          "400": _error("bad parameter"), "401": _error("no valid token"),
+                          "403": _error("agents may not read reports"), "503": _error("database unavailable")}}},
         "/api/v1/tickets": {"get": {
             "summary": "Tickets, most recently updated first (agents: those they created)",
             "operationId": "listTickets",
@@ -144,6 +157,8 @@ DOCUMENT: dict[str, Any] = {
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
             "responses": {"200": _ok("tickets", "TicketList"), "400": _error("bad parameter"),
                           "401": _error("no valid token")}}},
+        **openapi_console.PATHS,
+        **openapi_recordings.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
@@ -208,6 +223,8 @@ DOCUMENT: dict[str, Any] = {
         },
     },
 }
+
+DOCUMENT["paths"]["/api/v1/tickets"]["post"] = openapi_console.CREATE_TICKET
 
 
 @routes.get("/api/v1/openapi.json", name="openapi")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import asyncpg
 from aiohttp import web
 
 from agent_console.app import ConsoleConfig, init_app
 from db.migrate import migrate
+from ivr.acd.live import LiveHub
 from ivr.acd.queues import QueueMonitor
 from ivr.acd.resync import resync_members
 from ivr.acd.service import AgentService
@@ -22,12 +24,13 @@ from ivr.calls.tracker import CallTracker
 from ivr.config import Settings
 from ivr.health import HealthMonitor
 from ivr.store.writer import RecordWriter
+from recordings.call_recordings import CallRecordings
 
 log = logging.getLogger(__name__)
 
 
 class Controller:
-    def __init__(self, settings: Settings, database_url: str):
+    def __init__(self, settings: Settings, database_url: str, recordings_dir: Path | None = None):
         self.settings = settings
         self.database_url = database_url
         self.pool: asyncpg.Pool | None = None
@@ -39,14 +42,26 @@ class Controller:
                                      short_abandon_s=settings.short_abandon_s)
         self.ami.on_connected(self.reconciler.on_connected)
         self.agent_states = StateWriter(lambda: self.pool)
+        self.live = LiveHub(path_of=self._ivr_path)
+        self.ami.subscribe(self.live.handle)
         self.agents = AgentService(self.ami, lambda: self.pool, self.agent_states.submit,
-                                   wrapup_limit_s=settings.wrapup_limit_s)
+                                   wrapup_limit_s=settings.wrapup_limit_s,
+                                   bus=self.live.agent_states)
         self.ami.subscribe(self.agents.handle)
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
         self.queues = QueueMonitor(self.ami)
         self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(lambda: self.pool))
         self.health = HealthMonitor(self)
+        # MixMonitor's files: indexed, served to the console, deleted after the retention period.
+        self.recordings = (CallRecordings(lambda: self.pool, recordings_dir,
+                                          retention_days=settings.recording_retention_days)
+                           if recordings_dir is not None else None)
         self._runner: web.AppRunner | None = None
+
+    def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
+        """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""
+        call = self.tracker.calls.get(linkedid)
+        return [(step.kind, step.value) for step in call.record.ivr_path] if call is not None else []
 
     async def start(self) -> None:
         self.pool = await connect_pool(self.database_url)
@@ -60,6 +75,8 @@ class Controller:
         await self.ami.start()
         await self.reconciler.start()
         await self.health.start()
+        if self.recordings is not None:
+            await self.recordings.start()
         await self._start_http()
         log.info("controller up: console http://%s:%d/", self.settings.http_host, self.settings.http_port)
 
@@ -68,6 +85,8 @@ class Controller:
             await self._runner.cleanup()
             self._runner = None
         await self.health.stop()
+        if self.recordings is not None:
+            await self.recordings.stop()
         await self.reconciler.stop()
         await self.ami.stop()
         await self.agents.stop()
@@ -80,7 +99,9 @@ class Controller:
 
     async def _start_http(self) -> None:
         config = ConsoleConfig.from_settings(self.settings)
-        app = init_app(config, lambda: self.pool, self.health, agent_control=self.agents, queue_view=self.queues)
+        app = init_app(config, lambda: self.pool, self.health, agent_control=self.agents, queue_view=self.queues,
+                       live_feed=self.live,
+                       recording_store=self.recordings.files if self.recordings is not None else None)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)

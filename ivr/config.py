@@ -44,6 +44,7 @@ class Settings:
     queue_max_wait_s: int = 300
     wrapup_limit_s: int = 120
     short_abandon_s: int = 5
+    recording_retention_days: int = 90
     instance: str = "main"
 
     @classmethod
@@ -67,6 +68,7 @@ class Settings:
             queue_max_wait_s=_int(env, "IVR_QUEUE_MAX_WAIT", 300, 10, 3600),
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
+            recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             instance=_instance(env.get("IVR_INSTANCE", "main")),
         )
         if env.get("IVR_ASTERISK_ROOT"):

@@ -47,7 +47,7 @@ class System:
                                          self._pbx_options(database_url, agents, prompts_dir))
         self.asterisk.render()
         await self.asterisk.start()
-        self.controller = Controller(self.settings, database_url)
+        self.controller = Controller(self.settings, database_url, recordings_dir=self.asterisk.recordings_dir)
         await self.controller.start()
 
     async def stop(self) -> None:

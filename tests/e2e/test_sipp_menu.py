@@ -28,16 +28,18 @@ def _step(kind: str, value: str):
                       and e.get("Step") == kind and e.get("Value") == value)
 
 
-async def test_caller_pressing_2_waits_in_cdc(asterisk_pbx: AsteriskInstance,
-                                              ami_probe: AmiProbe,
-                                              sipp_runner: SippRunner) -> None:
-    caller = await sipp_runner.sipp_call("2", hold_s=12, caller="0988000222")
+@pytest.mark.parametrize("digit, queue", [("2", "cdc"), ("3", "doctors"), ("4", "violations")])
+async def test_caller_pressing_a_branch_key_waits_in_its_queue(asterisk_pbx: AsteriskInstance,
+                                                               ami_probe: AmiProbe,
+                                                               sipp_runner: SippRunner,
+                                                               digit: str, queue: str) -> None:
+    number = f"098800022{digit}"
+    caller = await sipp_runner.sipp_call(digit, hold_s=12, caller=number)
     join = await ami_probe.wait_event(
-        lambda e: e.get("Event") == "QueueCallerJoin" and e.get("CallerIDNum") == "0988000222",
-        15)
-    assert join["Queue"] == "cdc"
+        lambda e: e.get("Event") == "QueueCallerJoin" and e.get("CallerIDNum") == number, 15)
+    assert join["Queue"] == queue
     assert join["Channel"].startswith("PJSIP/trunk-")
-    shown = await asterisk_pbx.cli("queue show cdc")
+    shown = await asterisk_pbx.cli(f"queue show {queue}")
     assert join["Channel"] in shown
     # The caller hangs up at the end of its hold time: an abandon, and sipp saw a clean call.
     await ami_probe.wait_event(_is("QueueCallerAbandon", Uniqueid=join["Uniqueid"]), 20)

@@ -15,7 +15,6 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent_console.api.reports import add_routes
 from agent_console.app import init_app
 from agent_console.config import ConsoleConfig
 from db.migrate import migrate
@@ -230,7 +229,6 @@ async def client(pool) -> AsyncIterator[TestClient]:
         [("1001", "agent"), ("2001", "supervisor"), ("9001", "admin")])
     # The console's real app (middlewares: JSON errors, bearer auth), plus these routes.
     app = init_app(ConsoleConfig(), lambda: pool, AllHealthy())
-    add_routes(app)
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
 

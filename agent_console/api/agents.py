@@ -5,7 +5,6 @@ a command the state does not allow 409 (e.g. ready while on a call), Asterisk aw
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Awaitable, Mapping
@@ -14,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from agent_console.api.forms import json_object
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, QUEUE_VIEW, pool_of, principal_of
 from agent_console.ports import (
@@ -50,7 +50,7 @@ async def agent_command(request: web.Request) -> web.Response:
         raise ApiError(403, "agents may only act on themselves")
     control = _control(request)
     if command == "pause":
-        reason = parse_reason(await _json_object(request))
+        reason = parse_reason(await json_object(request))
         state = await run_command(control.pause(ext, reason))
     else:
         state = await run_command(getattr(control, command)(ext))
@@ -97,14 +97,6 @@ def parse_reason(body: Mapping[str, Any]) -> str:
     return reason
 
 
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "body must be a JSON object")
-    return body
 
 
 def _control(request: web.Request) -> AgentControl:

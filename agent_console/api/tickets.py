@@ -5,7 +5,6 @@ Agents see and change the tickets they created; supervisors and admins every tic
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +14,7 @@ from agent_console.api.wrapups import (
     MAX_CATEGORY_CHARS,
     MAX_NOTES_CHARS,
 )
+from agent_console.api.forms import json_object, text_field
 from agent_console.errors import ApiError
 from agent_console.keys import Principal, pool_of, principal_of
 from db.tickets import (
@@ -44,14 +44,14 @@ async def ticket_search(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/tickets", name="ticket_create")
 async def ticket_create(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await json_object(request)
     branch = body.get("branch")
     if branch is not None and (not isinstance(branch, int) or isinstance(branch, bool) or not 1 <= branch <= 4):
         raise ApiError(400, "branch must be 1, 2, 3, 4 or null")
-    new = NewTicket(caller_number=_text(body, "caller_number", 32) or "", branch=branch,
-                    category=_text(body, "category", MAX_CATEGORY_CHARS, required=True) or "",
-                    summary=_text(body, "summary", MAX_NOTES_CHARS, multiline=True) or "",
-                    agency=_text(body, "agency", MAX_AGENCY_CHARS), created_by=principal_of(request).ext)
+    new = NewTicket(caller_number=text_field(body, "caller_number", 32) or "", branch=branch,
+                    category=text_field(body, "category", MAX_CATEGORY_CHARS, required=True) or "",
+                    summary=text_field(body, "summary", MAX_NOTES_CHARS, multiline=True) or "",
+                    agency=text_field(body, "agency", MAX_AGENCY_CHARS), created_by=principal_of(request).ext)
     return web.json_response(await create_ticket(pool_of(request), new), status=201)
 
 
@@ -63,14 +63,14 @@ async def ticket(request: web.Request) -> web.Response:
 @routes.post(r"/api/v1/tickets/{id:\d{1,18}}/status", name="ticket_status")
 async def ticket_status(request: web.Request) -> web.Response:
     found = await _visible_ticket(request)
-    body = await _json(request)
+    body = await json_object(request)
     status = body.get("status")
     if status not in NEXT_STATUSES:
         raise ApiError(400, f"status must be one of {', '.join(NEXT_STATUSES)}")
-    agency = _text(body, "agency", MAX_AGENCY_CHARS)
+    agency = text_field(body, "agency", MAX_AGENCY_CHARS)
     if status == "forwarded" and not (agency or found["agency"]):
         raise ApiError(400, "agency is required when the ticket is forwarded")
-    note = _text(body, "note", MAX_NOTES_CHARS, multiline=True) or ""
+    note = text_field(body, "note", MAX_NOTES_CHARS, multiline=True) or ""
     try:
         changed = await change_status(pool_of(request), found["id"], status, principal_of(request).ext, note, agency)
     except StatusRefused as exc:
@@ -93,28 +93,3 @@ def _may_see(principal: Principal, ticket: dict[str, Any]) -> bool:
     return principal.sees_all_calls or ticket["created_by"] == principal.ext
 
 
-def _text(body: dict[str, Any], field: str, limit: int, *, required: bool = False,
-          multiline: bool = False) -> str | None:
-    value = body.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ApiError(400, f"{field} is required")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f"{field} must be a string")
-    value = value.strip()
-    if len(value) > limit:
-        raise ApiError(400, f"{field} must be at most {limit} characters")
-    if any(ord(ch) < 32 and not (multiline and ch in "\n\t") for ch in value):
-        raise ApiError(400, f"{field} must not contain control characters")
-    return value
-
-
-async def _json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "body must be a JSON object")
-    return body

@@ -6,14 +6,13 @@ wrap-up, the call's ticket and its history row are stored together, and the agen
 """
 from __future__ import annotations
 
-import json
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from agent_console.api.agents import run_command
+from agent_console.api.forms import json_object, text_field
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, pool_of, principal_of
 from agent_console.ports import AgentControl
@@ -49,32 +48,16 @@ def parse_wrapup(body: Any) -> WrapupForm:
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise ApiError(400, f"unknown field {unknown[0]!r}: allowed are {', '.join(FIELDS)}")
-    category = _text(body, "category", MAX_CATEGORY_CHARS, required=True, single_line=True)
+    category = text_field(body, "category", MAX_CATEGORY_CHARS, required=True, multiline=False)
     outcome = body.get("outcome")
     if outcome not in WRAPUP_OUTCOMES:
         raise ApiError(400, f"outcome must be one of {', '.join(WRAPUP_OUTCOMES)}")
-    agency = _text(body, "agency", MAX_AGENCY_CHARS, required=outcome == "forwarded", single_line=True)
+    agency = text_field(body, "agency", MAX_AGENCY_CHARS, required=outcome == "forwarded", multiline=False)
     if outcome == "forwarded" and not agency:
         raise ApiError(400, "agency is required when the outcome is forwarded")
-    notes = _text(body, "notes", MAX_NOTES_CHARS, required=False, single_line=False)
+    notes = text_field(body, "notes", MAX_NOTES_CHARS, required=False, multiline=True)
     return WrapupForm(category or "", str(outcome), agency or None, notes or "")
 
-
-def _text(body: dict[str, Any], field: str, limit: int, *, required: bool, single_line: bool) -> str | None:
-    value = body.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ApiError(400, f"{field} is required")
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f"{field} must be a string")
-    value = value.strip()
-    if len(value) > limit:
-        raise ApiError(400, f"{field} must be at most {limit} characters (got {len(value)})")
-    allowed = "" if single_line else "\n\t"
-    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
-        raise ApiError(400, f"{field} must not contain control characters")
-    return value
 
 
 @routes.post("/api/v1/calls/{linkedid}/wrapup", name="wrapup")
@@ -85,7 +68,7 @@ async def wrapup(request: web.Request) -> web.Response:
     agent = await _agent_of_call(request, linkedid, control)
     if agent != principal.ext and not principal.sees_all_calls:
         raise ApiError(403, "only the agent who took this call may wrap it up")
-    form = parse_wrapup(await _json(request))
+    form = parse_wrapup(await json_object(request, '{"category", "outcome", "agency", "notes"}'))
     saved = await save_wrapup(pool_of(request), Wrapup(
         linkedid=linkedid, ext=agent or principal.ext, category=form.category, outcome=form.outcome,
         agency=form.agency, notes=form.notes, submitted_by=principal.ext))
@@ -121,12 +104,6 @@ async def _agent_of_call(request: web.Request, linkedid: str, control: AgentCont
         raise ApiError(404, "no such call")
     return None
 
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "body must be JSON: {\"category\", \"outcome\", \"agency\", \"notes\"}") from None
 
 
 def _json_state(state: Any) -> dict[str, Any]:

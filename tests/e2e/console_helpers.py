@@ -1,14 +1,12 @@
 """Shared steps of the console's browser tests: sign in, wait, clean up an agent."""
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ivr.ami.client import AmiActionFailed
 from tests.fixtures.controller import hangup_callers
+from tests.waiting import until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 _numbers = itertools.count(1)
@@ -33,16 +31,6 @@ def base_url(controller) -> str:
     return f"http://127.0.0.1:{controller.settings.http_port}"
 
 
-async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, f"timed out after {timeout}s waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 async def queues_loaded(controller) -> None:

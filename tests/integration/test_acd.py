@@ -21,6 +21,7 @@ from db.records import CallRecord
 from ivr.ami.client import AmiActionFailed
 from tests.fixtures.asterisk import free_port
 from tests.fixtures.controller import CallDriver, hangup_callers
+from tests.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -52,16 +53,6 @@ class Console:
             return resp.status, await resp.json()
 
 
-async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, f"timed out after {timeout}s waiting for {what}"
-        await asyncio.sleep(0.2)
 
 
 async def stays(predicate: Callable[[], Any], seconds: float, what: str) -> None:

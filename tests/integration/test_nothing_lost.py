@@ -27,6 +27,7 @@ from ivr.runtime.asterisk import AgentEndpoint
 from ivr.system import db_params
 from tests.fixtures.controller import controller_settings
 from tests.ports import free_port
+from tests.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 REPO = Path(__file__).resolve().parents[2]
@@ -76,14 +77,6 @@ async def queue_state(ami: AmiClient, queue: str) -> tuple[int, int]:
     return waiting, talking
 
 
-async def until(predicate, timeout: float, what: str):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.25)
 
 
 async def complete_records(url: str, numbers: list[str]) -> list[asyncpg.Record]:

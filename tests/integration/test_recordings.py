@@ -17,7 +17,8 @@ import pytest
 from db.calls import upsert_calls
 from db.records import CallRecord
 from recordings.call_retention import RecordingRetention
-from tests.integration.test_acd import queues_loaded, until
+from tests.integration.test_acd import queues_loaded
+from tests.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 

@@ -24,15 +24,15 @@ ConnectedHook = Callable[[], Awaitable[None]]
 
 
 class AmiError(Exception):
-    pass
+    """Anything that went wrong talking to Asterisk over AMI."""
 
 
 class AmiDisconnected(AmiError):
-    pass
+    """Not connected, or the connection dropped before the answer came (the action is not re-sent)."""
 
 
 class AmiTimeout(AmiError):
-    pass
+    """No answer within the action's timeout."""
 
 
 class AmiActionFailed(AmiError):

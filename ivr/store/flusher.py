@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -21,7 +22,7 @@ PoolProvider = Callable[[], asyncpg.Pool | None]
 DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError)
 
 
-class BufferedWriter(Generic[T]):
+class BufferedWriter(ABC, Generic[T]):
     what = "items"          # for log lines: "call records", "agent state changes"
     coalesce_s = 0.0        # wait this long after a wake-up so a burst lands in one batch
 
@@ -38,18 +39,21 @@ class BufferedWriter(Generic[T]):
 
     # -- what a subclass provides -------------------------------------------------------------
     @property
+    @abstractmethod
     def buffered(self) -> int:
-        raise NotImplementedError
+        """How many items wait to be written."""
 
+    @abstractmethod
     def _take(self, limit: int) -> list[T]:
         """The next batch, still pending until `_written` is called with it."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _write(self, con: asyncpg.Connection, batch: list[T]) -> None:
-        raise NotImplementedError
+        """Write one batch inside the transaction the loop opened."""
 
+    @abstractmethod
     def _written(self, batch: list[T]) -> None:
-        raise NotImplementedError
+        """The batch is committed: forget it."""
 
     # -- the shared loop ------------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ from agent_console import live, openapi
 from agent_console.api import agents, auth, callers, calls, reports, tickets, wrapups
 from agent_console.api import health as health_api
 from agent_console.api import recordings as recordings_api
+from agent_console.api import wallboard
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
 from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, POOL, QUEUE_VIEW
@@ -38,7 +39,7 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
     if queue_view is not None:
         app[QUEUE_VIEW] = queue_view
     for table in (health_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
-                  callers.routes, reports.routes, tickets.routes, pages.routes):
+                  callers.routes, reports.routes, tickets.routes, wallboard.routes, pages.routes):
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)

@@ -67,4 +67,11 @@ PATHS: dict[str, Any] = {
         "parameters": [{"name": "token", "in": "query", "schema": {"type": "string"}}],
         "responses": {"101": {"description": "switching to WebSocket"}, "401": _error("not signed in"),
                       "403": {"description": "Origin does not match the Host"}}}},
+    "/api/v1/wallboard": {"get": {
+        "summary": "The supervisor's wallboard: per queue waiting, longest_wait_s (now) and today's answered, "
+                   "abandoned, service_level (answered within 20 s ÷ answered; local day Asia/Ho_Chi_Minh); "
+                   "agents: ext, name, state, reason, since. Supervisors and admins only.",
+        "operationId": "wallboard",
+        "responses": {"200": {"description": "queues, agents, service_level_s"}, "401": _error("not signed in"),
+                      "403": _error("not a supervisor or admin"), "503": _error("telephony unavailable")}}},
 }

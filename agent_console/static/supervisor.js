@@ -1,46 +1,215 @@
-// The supervisor's live view: every agent's state, kept current by the WebSocket.
+// The supervisor's wallboard: queue tiles (now + today), every agent's state with its time in
+// state, sign-out / pause actions, and playing a call's recording. Live over the WebSocket
+// (agent messages; queue messages trigger a refetch) and a refetch of /api/v1/wallboard every 5 s.
+// Every value is inserted with textContent (never innerHTML).
 "use strict";
 (function () {
   var t = function (key) { return window.I18N.t(key); };
-  var agents = {};
+  var meta = function (name) { return document.querySelector('meta[name="' + name + '"]').content; };
+  var CSRF = meta("csrf-token");
+  var $ = function (id) { return document.getElementById(id); };
+  var view = { agents: {}, queues: [] };
 
-  function render() {
-    var body = document.getElementById("agent-rows");
-    body.replaceChildren();
-    Object.keys(agents).sort().forEach(function (ext) {
-      var a = agents[ext], tr = document.createElement("tr");
-      [a.ext, a.name || "", t("state." + a.state) + (a.reason ? " (" + a.reason + ")" : "")].forEach(function (text) {
-        var td = document.createElement("td");
-        td.textContent = text;
-        tr.appendChild(td);
+  function api(method, path, body) {
+    var init = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (b) { return { status: r.status, body: b }; });
+    });
+  }
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function fmtDuration(s) {
+    s = Math.max(0, Math.floor(s || 0));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
+  }
+
+  function fmtTime(iso) {
+    if (!iso) { return ""; }
+    return new Date(iso).toLocaleString(window.I18N.lang() === "vi" ? "vi-VN" : "en-GB", { hour12: false });
+  }
+
+  // -- queue tiles --------------------------------------------------------------------------
+  function renderQueues() {
+    var box = $("queue-tiles");
+    box.replaceChildren();
+    view.queues.forEach(function (q) {
+      var tile = el("div", null, "tile" + (q.waiting > 0 ? " hot" : ""));
+      tile.setAttribute("data-queue", q.queue);
+      tile.appendChild(el("h3", t("queue." + q.queue)));
+      var dl = el("dl");
+      [["sup.waiting", q.waiting, "waiting"], ["sup.longest", fmtDuration(q.longest_wait_s), "longest"],
+       ["sup.available", q.available, "available"], ["sup.answered", q.answered, "answered"],
+       ["sup.abandoned", q.abandoned, "abandoned"],
+       ["sup.service_level", q.service_level === null || q.service_level === undefined ? "—"
+         : Math.round(q.service_level * 100) + "%", "service-level"]].forEach(function (f) {
+        dl.appendChild(el("dt", t(f[0])));
+        var dd = el("dd", f[1]);
+        dd.setAttribute("data-field", f[2]);
+        dl.appendChild(dd);
       });
+      tile.appendChild(dl);
+      box.appendChild(tile);
+    });
+  }
+
+  // -- agents --------------------------------------------------------------------------------
+  var ORDER = ["ringing", "on_call", "wrap_up", "ready", "paused", "logged_out"];
+
+  function renderAgents() {
+    var body = $("agent-rows");
+    body.replaceChildren();
+    Object.keys(view.agents).map(function (ext) { return view.agents[ext]; }).sort(function (a, b) {
+      return (ORDER.indexOf(a.state) - ORDER.indexOf(b.state)) || (a.ext < b.ext ? -1 : 1);
+    }).forEach(function (a) {
+      var tr = el("tr");
+      tr.setAttribute("data-ext", a.ext);
+      tr.appendChild(el("td", a.ext));
+      tr.appendChild(el("td", a.name || ""));
+      var state = el("td", null, "agent-state");
+      var label = el("span", t("state." + (a.state || "logged_out")), "state-label");
+      label.setAttribute("data-state", a.state || "logged_out");
+      state.appendChild(label);
+      if (a.state === "paused" && a.reason) { state.appendChild(el("span", " (" + a.reason + ")", "agent-reason")); }
+      tr.appendChild(state);
+      var since = el("td", "", "num in-state");
+      since.setAttribute("data-since", a.since || "");
+      tr.appendChild(since);
+      var actions = el("td", null, "row-actions");
+      var pause = el("button", t("sup.pause"), "act-pause");
+      pause.type = "button";
+      pause.disabled = ["ready", "paused"].indexOf(a.state) < 0;
+      pause.addEventListener("click", function () { act(a.ext, "pause", { reason: $("sup-pause-reason").value }); });
+      var out = el("button", t("sup.signout"), "act-logout");
+      out.type = "button";
+      out.disabled = ["ready", "paused"].indexOf(a.state) < 0;
+      out.addEventListener("click", function () { act(a.ext, "logout"); });
+      actions.appendChild(pause);
+      actions.appendChild(out);
+      tr.appendChild(actions);
       body.appendChild(tr);
     });
+    tick();
   }
 
-  function load() {
-    fetch("/api/v1/agents", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (b) {
-      (b.agents || []).forEach(function (a) { agents[a.ext] = a; });
-      render();
+  function tick() {
+    var cells = document.querySelectorAll("#agent-rows td.in-state");
+    for (var i = 0; i < cells.length; i++) {
+      var since = cells[i].getAttribute("data-since");
+      cells[i].textContent = since ? fmtDuration((Date.now() - Date.parse(since)) / 1000) : "";
+    }
+  }
+
+  function act(ext, command, body) {
+    $("sup-error").textContent = "";
+    api("POST", "/api/v1/agents/" + encodeURIComponent(ext) + "/" + command, body).then(function (r) {
+      if (r.status === 200) { agentChanged(r.body); }
+      else { $("sup-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); }
     });
   }
 
+  function agentChanged(msg) {
+    var old = view.agents[msg.ext] || { ext: msg.ext };
+    var merged = Object.assign({}, old, msg);
+    delete merged.type;
+    view.agents[msg.ext] = merged;
+    renderAgents();
+  }
+
+  // -- the wallboard snapshot -----------------------------------------------------------------
+  function load() {
+    return api("GET", "/api/v1/wallboard").then(function (r) {
+      if (r.status !== 200) { return; }
+      view.queues = r.body.queues;
+      r.body.agents.forEach(function (a) { view.agents[a.ext] = Object.assign(view.agents[a.ext] || {}, a); });
+      renderQueues();
+      renderAgents();
+    });
+  }
+
+  var loadTimer = null;
+  function loadSoon() {
+    clearTimeout(loadTimer);
+    loadTimer = setTimeout(load, 300);
+  }
+
+  // -- recordings ----------------------------------------------------------------------------
+  function loadCalls() {
+    return api("GET", "/api/v1/calls?limit=10").then(function (r) {
+      if (r.status !== 200) { return; }
+      var body = $("rec-calls");
+      body.replaceChildren();
+      r.body.calls.forEach(function (c) {
+        var tr = el("tr", null, "clickable");
+        tr.setAttribute("data-linkedid", c.linkedid);
+        tr.appendChild(el("td", fmtTime(c.started_at)));
+        tr.appendChild(el("td", c.caller_number));
+        tr.appendChild(el("td", c.agent || ""));
+        tr.appendChild(el("td", c.outcome ? t("call." + c.outcome) : ""));
+        tr.addEventListener("click", function () { play(c.linkedid); });
+        body.appendChild(tr);
+      });
+    });
+  }
+
+  function play(linkedid) {
+    linkedid = (linkedid || "").trim();
+    $("rec-error").textContent = "";
+    $("rec-linkedid").value = linkedid;
+    if (!linkedid) { return; }
+    api("GET", "/api/v1/calls/" + encodeURIComponent(linkedid) + "/recording").then(function (r) {
+      if (r.status === 404) { $("rec-error").textContent = t("sup.no_recording"); return; }
+      if (r.status !== 200) { $("rec-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
+      $("rec-playing").textContent = t("sup.playing") + " " + linkedid;
+      var audio = $("rec-audio");
+      audio.src = "/api/v1/recordings/" + encodeURIComponent(r.body.id);
+      audio.load();
+    });
+  }
+
+  // -- live ----------------------------------------------------------------------------------
   var backoff = 500;
   function connect() {
     var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/ws");
-    ws.onopen = function () { backoff = 500; load(); };
+    ws.onopen = function () {
+      backoff = 500;
+      $("live-status").setAttribute("data-i18n", "live.connected");
+      $("live-status").textContent = t("live.connected");
+      $("live-status").className = "live on";
+      load(); loadCalls();
+    };
     ws.onmessage = function (event) {
       var msg = JSON.parse(event.data);
       if (msg.type === "agent") {
-        agents[msg.ext] = Object.assign(agents[msg.ext] || {}, msg);
-        render();
-      }
+        agentChanged(msg);
+        if (msg.state === "wrap_up" || msg.state === "ready") { loadCalls(); }
+        loadSoon();
+      } else if (msg.type === "queue") { loadSoon(); }
     };
-    ws.onclose = function () { setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000); };
+    ws.onclose = function () {
+      $("live-status").setAttribute("data-i18n", "live.reconnecting");
+      $("live-status").textContent = t("live.reconnecting");
+      $("live-status").className = "live off";
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 10000);
+    };
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    window.I18N.onChange(render);
+    $("rec-form").addEventListener("submit", function (event) { event.preventDefault(); play($("rec-linkedid").value); });
+    window.I18N.onChange(function () { renderQueues(); renderAgents(); loadCalls(); });
+    setInterval(tick, 1000);
+    setInterval(load, 5000);
     window.I18N.ready.then(connect);
   });
 })();

@@ -61,9 +61,20 @@ class LiveHub:
             if message is not None and self._path_of is not None and message["linkedid"]:
                 message["ivr_path"] = [{"kind": k, "value": v} for k, v in self._path_of(message["linkedid"])]
             if message is not None:
-                self.publish(message)
+                self.publish(_stamped(message, event))
         elif name in _QUEUE_EVENTS and event.get("Queue") and event.get("Count") is not None:
-            self.publish({"type": "queue", "queue": event["Queue"], "waiting": _int(event.get("Count"))})
+            self.publish(_stamped({"type": "queue", "queue": event["Queue"], "waiting": _int(event.get("Count"))},
+                                  event))
+
+
+def _stamped(message: dict[str, Any], event: Mapping[str, str]) -> dict[str, Any]:
+    """Adds `event_at` (epoch seconds, float): Asterisk's Timestamp (timestampevents=yes), when the
+    event carries one — the bench measures event → WebSocket latency from it."""
+    try:
+        message["event_at"] = float(event["Timestamp"])
+    except (KeyError, ValueError):
+        pass
+    return message
 
 
 def ringing_message(event: Mapping[str, str]) -> dict[str, Any] | None:

@@ -33,6 +33,7 @@ from tests.bench.surge_measure import (
     wrapups_count,
 )
 from tests.bench.surge_stack import SurgeStack
+from tests.bench.surge_ws import WsLatency
 
 log = logging.getLogger("surge")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results-surge.json"
@@ -104,6 +105,9 @@ async def run_phase(stack: SurgeStack, load: SurgeLoad, api: ApiAgents | None, r
     sampler = ChannelSampler(stack.asterisk)
     since, wall_limit = _now(), _wall_limit(max_calls, rate, hold)
     wrapups_before = len(api.submitted) if api else 0
+    ws = WsLatency(stack.http_port) if controller else None
+    if ws is not None:
+        await ws.start()
     meter.start()
     sampler.start()
     started = time.monotonic()
@@ -114,6 +118,7 @@ async def run_phase(stack: SurgeStack, load: SurgeLoad, api: ApiAgents | None, r
     sipp = caller_totals(callers)
     records = await _settle_records(stack.database_url, since, sipp["successful"]) if controller else None
     cpu = meter.stop()
+    ws_ms = await ws.stop() if ws is not None else None
     phase = {"calls": {"attempted": sipp["created"], "completed": sipp["successful"],
                        "failed": sipp["created"] - sipp["successful"]},
              "load_seconds": round(load_s, 1), "arrival_seconds": sipp["arrival_s"],
@@ -127,7 +132,7 @@ async def run_phase(stack: SurgeStack, load: SurgeLoad, api: ApiAgents | None, r
         phase["records"] = records
         phase["records_lost"] = max(0, sipp["successful"] - records["complete"])
         phase["event_to_row_ms"] = records.pop("event_to_row_ms")
-        phase["event_to_websocket_ms"] = "not measured: no WebSocket endpoint in the console yet"
+        phase["event_to_websocket_ms"] = ws_ms
     if api is not None:
         phase["wrapups"] = {"submitted": len(api.submitted) - wrapups_before, "refused": dict(api.refused),
                             "stored": await wrapups_count(stack.database_url, since)}
@@ -196,7 +201,7 @@ def summarize(result: dict) -> dict:
         "failed": on["calls"]["failed"], "peak_concurrent_calls": on["peak_concurrent_calls"],
         "controller_cpu_vs_asterisk": round(cpu["controller"] / cpu["asterisk"], 3) if cpu["asterisk"] else None,
         "records_lost": on.get("records_lost"), "event_to_row_p99_ms": (on.get("event_to_row_ms") or {}).get("p99"),
-        "event_to_websocket_p99_ms": None,
+        "event_to_websocket_p99_ms": (on.get("event_to_websocket_ms") or {}).get("p99"),
     }
     if "knee" in result:
         summary["knee_rate_cps"] = result["knee"]["knee_rate_cps"]

@@ -62,7 +62,9 @@ async def test_the_bare_asterisk_ceiling_takes_the_same_calls(surge_result):
     result, _ = surge_result
     assert result["bare_asterisk"]["calls"] == {"attempted": CALLS, "completed": CALLS, "failed": 0}
     assert result["controller_vs_bare"]["completed_ratio"] == 1.0
-    assert result["summary"]["event_to_websocket_p99_ms"] is None      # no WebSocket endpoint yet
+    ws = result["controller_on"]["event_to_websocket_ms"]
+    assert ws["n"] >= CALLS and all(isinstance(ws[k], float) for k in ("p50", "p95", "p99", "max"))
+    assert isinstance(result["summary"]["event_to_websocket_p99_ms"], float)
 
 
 async def test_results_are_written_as_json(surge_result):

@@ -14,7 +14,8 @@ from tests.e2e.console_helpers import SCREENSHOTS, base_url, new_number, queues_
 from tests.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-AGENT, OTHER_AGENT, SUPERVISOR, ADMIN = "1011", "1015", "2001", "9001"
+# OTHER_AGENT must not be 1015: test_console_security locks 1015 out of sign-in for 5 minutes.
+AGENT, OTHER_AGENT, SUPERVISOR, ADMIN = "1011", "1013", "2001", "9001"
 
 
 class Api:

@@ -4,7 +4,7 @@
 (function () {
   var t = function (key) { return window.I18N.t(key); };
   var meta = function (name) { return document.querySelector('meta[name="' + name + '"]').content; };
-  var ME = meta("me-ext"), CSRF = meta("csrf-token");
+  var ME = meta("me-ext");
   var $ = function (id) { return document.getElementById(id); };
   var CATEGORIES = {
     cdc: ["vaccination", "testing", "quarantine", "other"],
@@ -14,16 +14,7 @@
   };
   var view = { state: null, pop: null, wrapFor: null, queues: {} };
 
-  function api(method, path, body) {
-    var init = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return fetch(path, init).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (b) { return { status: r.status, body: b }; });
-    });
-  }
+  var api = window.Console.api;
 
   function cell(row, text, cls) {
     var td = document.createElement("td");
@@ -33,11 +24,7 @@
     return td;
   }
 
-  function fmtTime(iso) {
-    if (!iso) { return ""; }
-    var d = new Date(iso);
-    return d.toLocaleString(window.I18N.lang() === "vi" ? "vi-VN" : "en-GB", { hour12: false });
-  }
+  var fmtTime = window.Console.fmtTime;
 
   function fmtWait(s) {
     s = Math.max(0, Math.round(s || 0));

@@ -6,20 +6,10 @@
 (function () {
   var t = function (key) { return window.I18N.t(key); };
   var meta = function (name) { return document.querySelector('meta[name="' + name + '"]').content; };
-  var CSRF = meta("csrf-token");
   var $ = function (id) { return document.getElementById(id); };
   var view = { agents: {}, queues: [] };
 
-  function api(method, path, body) {
-    var init = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return fetch(path, init).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (b) { return { status: r.status, body: b }; });
-    });
-  }
+  var api = window.Console.api;
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -34,10 +24,7 @@
     return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
   }
 
-  function fmtTime(iso) {
-    if (!iso) { return ""; }
-    return new Date(iso).toLocaleString(window.I18N.lang() === "vi" ? "vi-VN" : "en-GB", { hour12: false });
-  }
+  var fmtTime = window.Console.fmtTime;
 
   // -- queue tiles --------------------------------------------------------------------------
   function renderQueues() {

@@ -4,17 +4,10 @@
 (function () {
   var t = function (key) { return window.I18N.t(key); };
   var $ = function (id) { return document.getElementById(id); };
-  var CSRF = document.querySelector('meta[name="csrf-token"]').content;
   var NEXT = { open: ["forwarded", "closed"], forwarded: ["verified", "open", "closed"], verified: ["closed"], closed: ["open"] };
   var current = null;
 
-  function api(method, path, body) {
-    var init = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": CSRF } };
-    if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
-    return fetch(path, init).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (b) { return { status: r.status, body: b }; });
-    });
-  }
+  var api = window.Console.api;
 
   function row(parent, values, onClick) {
     var tr = document.createElement("tr");

@@ -4,8 +4,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from ivr.ami.client import AmiActionFailed
 from tests.fixtures.controller import hangup_callers
+from tests.integration.test_acd import queues_loaded  # noqa: F401  (re-exported)
 from tests.waiting import until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -29,19 +29,6 @@ def new_number() -> str:
 
 def base_url(controller) -> str:
     return f"http://127.0.0.1:{controller.settings.http_port}"
-
-
-
-
-async def queues_loaded(controller) -> None:
-    """Asterisk answers AMI before app_queue is loaded: wait for QueueStatus to be known."""
-    async def answered() -> bool:
-        try:
-            await controller.ami.collect("QueueStatus")
-        except AmiActionFailed:
-            return False
-        return True
-    await until(answered, 30, "app_queue loaded")
 
 
 async def sign_in(page, controller, ext: str, password: str | None = None) -> None:

@@ -239,8 +239,14 @@ async def test_cel_and_queue_log_written_to_postgres(asterisk_factory, database_
     options = instance.options
     probe = await AmiProbe.connect(options.ami_port, options.ami_user, options.ami_secret)
     try:
-        await probe.action({"Action": "QueueAdd", "Queue": "violations",
-                            "Interface": "Local/9002@test-agent/n", "MemberName": "9002"})
+        # A fresh Asterisk answers AMI before app_queue is loaded: retry until the member is in.
+        for _ in range(50):
+            added = await probe.action({"Action": "QueueAdd", "Queue": "violations",
+                                        "Interface": "Local/9002@test-agent/n", "MemberName": "9002"})
+            if added.get("Response") == "Success":
+                break
+            await asyncio.sleep(0.2)
+        assert added.get("Response") == "Success", added
         channel_id = await originate_caller(probe, "4", caller="0911000444")
         await probe.wait_event(
             lambda e: e.get("Event") == "AgentComplete" and e.get("Linkedid") == channel_id, 20)

@@ -8,15 +8,9 @@ Python side turns it back into null.
 """
 from __future__ import annotations
 
-# One row per contact (a call started in the range, or a ticket opened without a call).
+# One row per contact (a call started in the range, or a ticket opened without a call). A call's
+# wrap-up time is calls.wrap_us, which the database keeps from agent_states (migration 009).
 _CONTACTS = """
-wrap_time AS (
-    -- a call's wrap-up starts after the call does, so only rows from $1 on can belong to it
-    SELECT linkedid, sum((date_part('epoch', ended_at - started_at) * 1000000)::bigint) / 1000000.0 AS wrap_s
-    FROM agent_states
-    WHERE state = 'wrap_up' AND linkedid IS NOT NULL AND ended_at IS NOT NULL AND started_at >= $1
-    GROUP BY linkedid
-),
 call_facts AS (
     SELECT (c.started_at AT TIME ZONE $3)::date AS day,
            COALESCE(c.branch, 0)::int AS branch,
@@ -31,10 +25,9 @@ call_facts AS (
            w.agency,
            c.wait_s,
            CASE WHEN c.outcome IN ('answered', 'emergency_fallback') AND c.talk_s IS NOT NULL
-                THEN c.talk_s + COALESCE(t.wrap_s, 0) END AS handle_s
+                THEN c.talk_s + c.wrap_us / 1000000.0 END AS handle_s
     FROM calls c
     LEFT JOIN wrapups w ON w.linkedid = c.linkedid
-    LEFT JOIN wrap_time t ON t.linkedid = c.linkedid
     WHERE c.started_at >= $1 AND c.started_at < $2
 ),
 ticket_facts AS (

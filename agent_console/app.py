@@ -8,14 +8,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import agents, auth, callers, calls, reports, tickets, wrapups
+from agent_console.api import agents, auth, callers, calls, listen, reports, tickets, wrapups
 from agent_console.api import health as health_api
 from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
-from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, POOL, QUEUE_VIEW
-from agent_console.ports import AgentControl, Health, LiveFeed, PoolProvider, QueueView
+from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, LIVE_LISTEN, POOL, QUEUE_VIEW
+from agent_console.ports import AgentControl, Health, LiveFeed, LiveListen, PoolProvider, QueueView
 from agent_console.web import pages
 from agent_console.web.session import LIMITER, LoginLimiter, auth_middleware
 
@@ -24,9 +24,9 @@ MAX_BODY_BYTES = 64 * 1024
 
 def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health, *,
              agent_control: AgentControl | None = None, queue_view: QueueView | None = None,
-             live_feed: LiveFeed | None = None,
+             live_feed: LiveFeed | None = None, live_listen: LiveListen | None = None,
              recording_store: recordings_api.RecordingStore | None = None) -> web.Application:
-    """Without agent_control / queue_view the agents and queues routes answer 503."""
+    """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
     # error_middleware is outermost, so errors raised by the auth middleware become JSON too.
     app = web.Application(middlewares=[error_middleware, auth_middleware],
                           client_max_size=MAX_BODY_BYTES)
@@ -38,8 +38,10 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[AGENT_CONTROL] = agent_control
     if queue_view is not None:
         app[QUEUE_VIEW] = queue_view
+    if live_listen is not None:
+        app[LIVE_LISTEN] = live_listen
     for table in (health_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
-                  callers.routes, reports.routes, tickets.routes, wallboard.routes, pages.routes):
+                  callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes, pages.routes):
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)

@@ -7,13 +7,14 @@ import asyncpg
 from aiohttp import web
 
 from agent_console.config import ConsoleConfig
-from agent_console.ports import AgentControl, Health, PoolProvider, QueueView
+from agent_console.ports import AgentControl, Health, LiveListen, PoolProvider, QueueView
 
 CONFIG = web.AppKey("config", ConsoleConfig)
 POOL = web.AppKey("pool_provider", PoolProvider)
 HEALTH = web.AppKey("health", Health)
 AGENT_CONTROL = web.AppKey("agent_control", AgentControl)
 QUEUE_VIEW = web.AppKey("queue_view", QueueView)
+LIVE_LISTEN = web.AppKey("live_listen", LiveListen)
 
 
 @dataclass(frozen=True)

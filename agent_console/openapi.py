@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent_console import openapi_console, openapi_recordings
+from agent_console import openapi_console, openapi_listen, openapi_recordings
 
 routes = web.RouteTableDef()
 
@@ -159,6 +159,7 @@ DOCUMENT: dict[str, Any] = {
                           "401": _error("no valid token")}}},
         **openapi_console.PATHS,
         **openapi_recordings.PATHS,
+        **openapi_listen.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},

@@ -72,6 +72,17 @@ class QueueView(Protocol):
         ...
 
 
+class LiveListen(Protocol):
+    """Rings a supervisor's phone to listen to an agent's live call (implemented by ivr/acd/listen.py)."""
+
+    async def listen(self, agent_ext: str, listener_ext: str) -> None:
+        """Ring PJSIP/<listener_ext>; once answered it hears both parties of agent_ext's call and
+        cannot be heard. Returns when Asterisk has queued the call (not when it is answered).
+        ValueError for an extension that is not digits; TelephonyUnavailable when Asterisk is away
+        or refuses."""
+        ...
+
+
 # -- live updates for the console's WebSocket (implemented by ivr/acd/live.py) -------------------
 
 class LiveFeed(Protocol):

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from agent_console.app import ConsoleConfig, init_app
 from db.migrate import migrate
+from ivr.acd.listen import LiveListener
 from ivr.acd.live import LiveHub
 from ivr.acd.queues import QueueMonitor
 from ivr.acd.resync import resync_members
@@ -50,6 +51,7 @@ class Controller:
         self.ami.subscribe(self.agents.handle)
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
         self.queues = QueueMonitor(self.ami)
+        self.listener = LiveListener(self.ami)
         self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(lambda: self.pool))
         self.health = HealthMonitor(self)
         # MixMonitor's files: indexed, served to the console, deleted after the retention period.
@@ -100,7 +102,7 @@ class Controller:
     async def _start_http(self) -> None:
         config = ConsoleConfig.from_settings(self.settings)
         app = init_app(config, lambda: self.pool, self.health, agent_control=self.agents, queue_view=self.queues,
-                       live_feed=self.live,
+                       live_feed=self.live, live_listen=self.listener,
                        recording_store=self.recordings.files if self.recordings is not None else None)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

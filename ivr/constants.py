@@ -12,7 +12,12 @@ CONTEXT_TRUNK = "from-trunk"        # calls from the trunk network enter here
 CONTEXT_MENU = "ivr-menu"           # the four-branch menu
 CONTEXT_AGENTS = "from-agents"      # agents' phones
 CONTEXT_IVR_STEP = "ivr-step"       # Gosub that records one step of the caller's path
+CONTEXT_LISTEN = "supervisor-listen"  # AMI Originate only: the supervisor's phone listens to an agent's call
 MENU_EXTEN = "1022"
+
+# Uniqueid (hence Linkedid) prefix of the supervisor's listening call (ivr/acd/listen.py, AMI Originate
+# ChannelId): it is not a citizen's call, so the call tracker and the reconciler leave it out.
+LISTEN_ID_PREFIX = "listen-"
 
 # Channel variables set by the dialplan or by FastAGI routes.
 VAR_BRANCH = "IVR_BRANCH"

@@ -1,11 +1,10 @@
 // The supervisor's wallboard: queue tiles (now + today), every agent's state with its time in
-// state, sign-out / pause actions, and playing a call's recording. Live over the WebSocket
+// state, sign-out / pause / listen actions, and playing a call's recording. Live over the WebSocket
 // (agent messages; queue messages trigger a refetch) and a refetch of /api/v1/wallboard every 5 s.
 // Every value is inserted with textContent (never innerHTML).
 "use strict";
 (function () {
   var t = function (key) { return window.I18N.t(key); };
-  var meta = function (name) { return document.querySelector('meta[name="' + name + '"]').content; };
   var $ = function (id) { return document.getElementById(id); };
   var view = { agents: {}, queues: [] };
 
@@ -81,8 +80,14 @@
       out.type = "button";
       out.disabled = ["ready", "paused"].indexOf(a.state) < 0;
       out.addEventListener("click", function () { act(a.ext, "logout"); });
+      // Listen: the server rings the supervisor's own phone, which then hears the agent's call.
+      var listen = el("button", t("sup.listen"), "act-listen");
+      listen.type = "button";
+      listen.disabled = a.state !== "on_call";
+      listen.addEventListener("click", function () { listenTo(a.ext); });
       actions.appendChild(pause);
       actions.appendChild(out);
+      actions.appendChild(listen);
       tr.appendChild(actions);
       body.appendChild(tr);
     });
@@ -99,8 +104,18 @@
 
   function act(ext, command, body) {
     $("sup-error").textContent = "";
+    $("sup-status").textContent = "";
     api("POST", "/api/v1/agents/" + encodeURIComponent(ext) + "/" + command, body).then(function (r) {
       if (r.status === 200) { agentChanged(r.body); }
+      else { $("sup-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); }
+    });
+  }
+
+  function listenTo(ext) {
+    $("sup-error").textContent = "";
+    $("sup-status").textContent = "";
+    api("POST", "/api/v1/agents/" + encodeURIComponent(ext) + "/listen").then(function (r) {
+      if (r.status === 202) { $("sup-status").textContent = t("sup.listen_calling") + " (" + ext + ")"; }
       else { $("sup-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); }
     });
   }

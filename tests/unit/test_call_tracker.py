@@ -134,3 +134,10 @@ def test_writer_rejects_an_impossible_record_and_keeps_the_rest():
 def test_a_later_channel_of_an_unknown_call_does_not_start_a_record():
     tracker, written = run([ev("Newchannel", 5, Linkedid="300.1", Uniqueid="300.2")])
     assert tracker.calls == {} and written == []
+
+
+def test_a_supervisors_listening_call_is_not_a_call():
+    listen = dict(Linkedid="listen-2001-1001-0123abcd", Uniqueid="listen-2001-1001-0123abcd",
+                  Channel="PJSIP/2001-00000009", CallerIDNum="1001", CallerIDName="Nghe 1001")
+    tracker, written = run([ev("Newchannel", 0, **listen), ev("Hangup", 5, **listen)])
+    assert written == [] and tracker.calls == {}

@@ -1,0 +1,79 @@
+"""Listening to an agent's live call from the supervisor's own phone, and its audit log.
+
+POST /api/v1/agents/{ext}/listen (supervisors and admins): the listener is the signed-in person's
+own extension (every active person has a PJSIP endpoint named by it). The agent must be on a call
+(the AgentControl snapshot); otherwise 409 and nothing is sent or written.
+
+Audit: hearing a citizen's call is access to personal data. The live_listen_log row is inserted
+and the Originate sent inside one transaction, committed only once Asterisk queued the call: no
+listening without a row (the database away → 503 before anything rings), and no row for a listen
+Asterisk refused. GET /api/v1/audit/live-listen (admins) reads the log, newest first.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+
+from agent_console.api.recordings import AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, _whole
+from agent_console.errors import ApiError
+from agent_console.keys import AGENT_CONTROL, LIVE_LISTEN, pool_of, principal_of
+from agent_console.ports import TelephonyUnavailable
+from db.agents import get_agent
+from db.live_listen import list_listens, record_listen
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+_EXT = re.compile(r"^[0-9]{3,6}$")
+
+
+@routes.post("/api/v1/agents/{ext}/listen", name="agent_listen")
+async def listen(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    if not principal.sees_all_calls:
+        log.warning("live listen refused to %s (%s) from %s", principal.ext, principal.role, request.remote)
+        raise ApiError(403, "only supervisors and admins may listen to a call")
+    ext = request.match_info["ext"]
+    pool = pool_of(request)
+    if not _EXT.match(ext) or await get_agent(pool, ext) is None:
+        raise ApiError(404, f"no agent {ext}")
+    control, listener = request.app.get(AGENT_CONTROL), request.app.get(LIVE_LISTEN)
+    if control is None or listener is None:
+        raise ApiError(503, "live listening not available")
+    state = _state_of(control.snapshot(), ext)
+    if state.get("state") != "on_call":
+        raise ApiError(409, f"agent {ext} is not on a call (state {state.get('state', 'logged_out')})")
+    if ext == principal.ext:
+        raise ApiError(409, "you cannot listen to your own call")
+    linkedid = state.get("linkedid")
+    try:
+        async with pool.acquire() as con, con.transaction():
+            await record_listen(con, agent_ext=ext, listener_ext=principal.ext, listener_role=principal.role,
+                                linkedid=linkedid, remote_addr=request.remote)
+            await listener.listen(ext, principal.ext)
+    except TelephonyUnavailable as exc:
+        raise ApiError(503, f"telephony unavailable: {exc}") from None
+    except ValueError as exc:       # the listener's own ext is not a phone's (not digits)
+        raise ApiError(409, f"your extension has no phone to ring: {exc}") from None
+    log.info("live listen: %s (%s) listens to %s, call %s", principal.ext, principal.role, ext, linkedid)
+    return web.json_response({"agent": ext, "listener": principal.ext, "linkedid": linkedid}, status=202)
+
+
+@routes.get("/api/v1/audit/live-listen", name="live_listen_audit")
+async def live_listen_audit(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    if principal.role != "admin":
+        log.warning("live listen audit log refused to %s (%s)", principal.ext, principal.role)
+        raise ApiError(403, "only admins may read the live listening log")
+    limit = _whole(request.query.get("limit"), "limit", AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT)
+    before_id = _whole(request.query.get("before_id"), "before_id", None, 10**18)
+    listens = await list_listens(pool_of(request), limit=limit, before_id=before_id)
+    next_before_id = listens[-1]["id"] if len(listens) == limit else None
+    return web.json_response({"listens": listens, "next_before_id": next_before_id})
+
+
+def _state_of(snapshot: list[Any], ext: str) -> dict[str, Any]:
+    return next((dict(s) for s in snapshot if s.get("ext") == ext), {})

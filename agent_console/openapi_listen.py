@@ -1,0 +1,44 @@
+"""OpenAPI paths of live listening (agent_console/api/listen.py), merged into openapi.DOCUMENT."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+_LISTEN = {"type": "object", "required": ["agent", "listener", "linkedid"], "properties": {
+    "agent": {"type": "string", "description": "the agent whose call is heard"},
+    "listener": {"type": "string", "description": "the signed-in supervisor's extension: the phone that rings"},
+    "linkedid": {"type": ["string", "null"], "description": "the agent's call"}}}
+
+_LOG_ROW = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "agent_ext": {"type": "string"}, "listener_ext": {"type": "string"},
+    "listener_role": {"enum": ["supervisor", "admin"]}, "linkedid": {"type": ["string", "null"]},
+    "at": {"type": "string", "format": "date-time"}, "remote_addr": {"type": ["string", "null"]}}}
+
+PATHS: dict[str, Any] = {
+    "/api/v1/agents/{ext}/listen": {"post": {
+        "summary": "Ring the signed-in supervisor's own phone to listen to the agent's live call (both parties, "
+                   "listen-only); written to the live listening log (supervisors, admins)",
+        "operationId": "agentListen",
+        "parameters": [{"name": "ext", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"202": {"description": "Asterisk is ringing the listener's phone",
+                              "content": {"application/json": {"schema": _LISTEN}}},
+                      "401": _error("no valid token"), "403": _error("not a supervisor or an admin"),
+                      "404": _error("no such agent"), "409": _error("the agent is not on a call"),
+                      "503": _error("Asterisk or database unavailable (nothing rings, nothing written)")}}},
+    "/api/v1/audit/live-listen": {"get": {
+        "summary": "The live listening log, newest first (admins only)", "operationId": "liveListenAudit",
+        "parameters": [
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
+                                                        "default": 100}},
+            {"name": "before_id", "in": "query", "description": "next_before_id of the previous page",
+             "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "a page of listens", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"listens": {"type": "array", "items": _LOG_ROW},
+                                             "next_before_id": {"type": ["integer", "null"]}}}}}},
+            "400": _error("bad parameter"), "401": _error("no valid token"), "403": _error("not an admin")}}},
+}

@@ -1,0 +1,85 @@
+"""ivr/acd/listen.py with a fake AMI at the transport edge: the Originate it sends, the extension
+check before anything reaches AMI, and Asterisk refusing or being away."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent_console.ports import TelephonyUnavailable
+from ivr.acd.listen import LiveListener, checked_ext, originate_fields
+from ivr.ami.client import AmiActionFailed, AmiDisconnected
+from ivr.ami.protocol import AmiMessage
+from ivr.constants import CONTEXT_LISTEN
+
+
+class FakeAmi:
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.sent: list[tuple[str, dict[str, object]]] = []
+        self.fail = fail
+
+    async def send(self, action: str, timeout: float | None = None, **fields: object) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.sent.append((action, fields))
+
+
+@pytest.mark.parametrize("ext", ["1001", "2001", "9001", "12", "12345678"])
+def test_checked_ext_accepts_digits(ext):
+    assert checked_ext(ext, "agent") == ext
+
+
+@pytest.mark.parametrize("ext", ["", "1", "123456789", "10a1", "1001\r\nAction: Hangup", "PJSIP/1001", " 1001",
+                                 "١٠٠١", "1001-", None])
+def test_checked_ext_refuses_anything_but_2_to_8_ascii_digits(ext):
+    with pytest.raises(ValueError, match="listener"):
+        checked_ext(ext, "listener")
+
+
+def test_originate_rings_the_listener_into_supervisor_listen():
+    fields = originate_fields("1001", "2001")
+    channel_id = fields.pop("ChannelId")
+    assert fields == {
+        "Channel": "PJSIP/2001", "Context": "supervisor-listen", "Exten": "1001", "Priority": "1",
+        "CallerID": '"Nghe 1001" <1001>', "Timeout": "30000", "Async": "true"}
+    # Its own Uniqueid marks the listening call, so it never becomes a call record.
+    assert channel_id.startswith("listen-2001-1001-") and channel_id != originate_fields("1001", "2001")["ChannelId"]
+
+
+async def test_listen_sends_one_async_originate():
+    ami = FakeAmi()
+    await LiveListener(ami, ring_timeout_ms=5000).listen("1003", "2002")
+    [(action, fields)] = ami.sent
+    assert action == "Originate" and fields["Timeout"] == "5000" and fields["Async"] == "true"
+    assert (fields["Channel"], fields["Exten"]) == ("PJSIP/2002", "1003")
+
+
+async def test_a_bad_extension_sends_nothing():
+    ami = FakeAmi()
+    with pytest.raises(ValueError):
+        await LiveListener(ami).listen("1001", "admin")
+    assert ami.sent == []
+
+
+@pytest.mark.parametrize("failure", [
+    AmiDisconnected("Originate: not connected to Asterisk"),
+    AmiActionFailed("Originate", AmiMessage([("Response", "Error"), ("Message", "Originate failed")])),
+])
+async def test_asterisk_away_or_refusing_is_telephony_unavailable(failure):
+    with pytest.raises(TelephonyUnavailable):
+        await LiveListener(FakeAmi(fail=failure)).listen("1001", "2001")
+
+
+def test_supervisor_listen_is_reachable_only_through_ami():
+    dialplan = Path(__file__).resolve().parents[2] / "dialplan"
+    includes = [line for path in dialplan.glob("*.conf") for line in path.read_text().splitlines()
+                if line.strip().startswith("include") and CONTEXT_LISTEN in line]
+    assert includes == []      # no phone's context (from-agents, from-trunk) includes it
+    assert f"[{CONTEXT_LISTEN}]" in (dialplan / "extensions_supervisor.conf").read_text()
+    assert '#include "extensions_supervisor.conf"' in (dialplan / "extensions.conf").read_text()
+    assert "load = app_chanspy.so" in (dialplan / "modules.conf").read_text()
+    # Listen-only and both parties: no whisper/barge/DTMF mode switch, no agent-only audio.
+    spy = next(line for line in (dialplan / "extensions_supervisor.conf").read_text().splitlines()
+               if line.startswith("exten") and "ChanSpy(" in line)
+    options = spy.split("ChanSpy(", 1)[1].rstrip(")").split(",")[1]
+    assert set(options) == set("bqES")

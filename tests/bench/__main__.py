@@ -2,7 +2,8 @@
 
 Figures go to tests/bench/results.json and into docs/performance.md. Bounded: every load has a
 call count and a wall-clock limit, sends traffic to 127.0.0.1 only, and stops by itself.
-Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s), BENCH_KNEE_RATES
+A run of some parts keeps the
+figures of the others from the previous results.json. Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s), BENCH_KNEE_RATES
 ("10,15,20,25"), BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (250000), BENCH_PARTS ("reports,surge").
 """
 from __future__ import annotations
@@ -26,14 +27,25 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _previous() -> dict:
+    """The last figures, so a run of one part (BENCH_PARTS) keeps the other part's."""
+    try:
+        return json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 async def run() -> dict:
     parts = os.environ.get("BENCH_PARTS", "reports,surge").split(",")
-    results: dict = {"machine": {"description": f"{os.cpu_count()} cores, {platform.machine()}, "
+    results: dict = {**_previous(),
+                     "machine": {"description": f"{os.cpu_count()} cores, {platform.machine()}, "
                                                 f"Python {platform.python_version()}"},
-                     "started_at": datetime.now(UTC).isoformat()}
+                     "started_at": datetime.now(UTC).isoformat(), "parts_run": parts}
+    results.pop("note", None)
     if "reports" in parts:
         logging.info("report benchmark: a month at the seeds' scale")
         results["reports"] = await run_report_bench(int(_env_float("BENCH_REPORT_CALLS", 250_000)))
+        results["reports"]["finished_at"] = datetime.now(UTC).isoformat()
     if "surge" in parts:
         rates = tuple(float(r) for r in os.environ.get("BENCH_KNEE_RATES", "10,15,20,25").split(","))
         logging.info("surge benchmark through real SIP")

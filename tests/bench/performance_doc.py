@@ -61,10 +61,12 @@ def _knee_steps(knee: dict) -> str:
 def reports_table(reports: dict) -> list[str]:
     lines = [f"Reports: {reports.get('calls')} calls, {reports.get('wrapups')} wrap-ups and "
              f"{reports.get('agent_states')} agent states in a month; the monthly summary "
-             f"(every measure, by day and by branch) takes:", "",
-             _row("Runs", "Median (s)", "Max (s)", "Load (s)"), _row("---", "---", "---", "---"),
+             f"(every measure, by day and by branch) takes (run {reports.get('finished_at', '?')}, "
+             f"load average {reports.get('load_average_1m')}):", "",
+             _row("Runs", "Median (s)", "Max (s)", "PostgreSQL CPU median (s)", "Load (s)"),
+             _row("---", "---", "---", "---", "---"),
              _row(reports.get("runs"), reports.get("summary_median_s"), reports.get("summary_max_s"),
-                  reports.get("load_s"))]
+                  reports.get("backend_cpu_median_s"), reports.get("load_s"))]
     return lines
 
 

@@ -190,13 +190,31 @@
       body.replaceChildren();
       r.body.calls.forEach(function (c) {
         var tr = document.createElement("tr");
+        tr.setAttribute("data-linkedid", c.linkedid);
         cell(tr, fmtTime(c.started_at));
         cell(tr, c.caller_number);
         cell(tr, c.queue ? t("queue." + c.queue) : (c.branch || ""));
         cell(tr, c.outcome ? t("call." + c.outcome) : "");
+        tr.appendChild(playCell(c));
         body.appendChild(tr);
       });
     });
+  }
+
+  // My own answered calls can be heard again (the server allows the agent who took the call).
+  function playCell(c) {
+    var td = document.createElement("td");
+    if (c.agent === ME && c.outcome === "answered") {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "act-play";
+      button.textContent = t("calls.play");
+      button.addEventListener("click", function () {
+        window.Console.playRecording(c.linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") });
+      });
+      td.appendChild(button);
+    }
+    return td;
   }
 
   function loadMe() {

@@ -83,6 +83,7 @@
       // Listen: the server rings the supervisor's own phone, which then hears the agent's call.
       var listen = el("button", t("sup.listen"), "act-listen");
       listen.type = "button";
+      listen.title = t("sup.listen_title");
       listen.disabled = a.state !== "on_call";
       listen.addEventListener("click", function () { listenTo(a.ext); });
       actions.appendChild(pause);
@@ -166,17 +167,8 @@
 
   function play(linkedid) {
     linkedid = (linkedid || "").trim();
-    $("rec-error").textContent = "";
     $("rec-linkedid").value = linkedid;
-    if (!linkedid) { return; }
-    api("GET", "/api/v1/calls/" + encodeURIComponent(linkedid) + "/recording").then(function (r) {
-      if (r.status === 404) { $("rec-error").textContent = t("sup.no_recording"); return; }
-      if (r.status !== 200) { $("rec-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
-      $("rec-playing").textContent = t("sup.playing") + " " + linkedid;
-      var audio = $("rec-audio");
-      audio.src = "/api/v1/recordings/" + encodeURIComponent(r.body.id);
-      audio.load();
-    });
+    window.Console.playRecording(linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") });
   }
 
   // -- live ----------------------------------------------------------------------------------

@@ -3,14 +3,15 @@ in-process, a real Asterisk and PostgreSQL.
 
 Agent 1011 is logged in through the API on a Local interface (Local/1011@test-agent/n) and takes a
 Local-channel call (key 3); the supervisor's page follows it to wrap-up and back to ready live,
-pauses the agent from the page, and plays the call's recording (audited). Another agent gets 403.
+pauses the agent from the page, and plays the call's recording (audited). Another agent gets 403;
+the agent who took the call plays it from his own page (audited).
 """
 from __future__ import annotations
 
 import aiohttp
 import pytest
 
-from tests.e2e.console_helpers import SCREENSHOTS, base_url, new_number, queues_loaded, release_agent
+from tests.e2e.console_helpers import SCREENSHOTS, base_url, new_number, queues_loaded, release_agent, sign_in
 from tests.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -123,6 +124,23 @@ async def test_supervisor_wallboard_follows_pauses_and_plays_a_recording(control
                        for a in audit["accesses"]), audit
             # Another agent may not play it.
             assert (await api.call("GET", f"/api/v1/recordings/{recording_id}", OTHER_AGENT))[0] == 403
+
+            # The agent who took the call hears it again from his own recent calls (audited too).
+            agent_page = await new_page()
+            await sign_in(agent_page, controller, AGENT)
+            play = agent_page.locator(f'#call-rows tr[data-linkedid="{linkedid}"] button.act-play')
+            await until(play.count, 15, "the play button on the agent's own call")
+            assert await play.text_content() == "Nghe lại"
+            async with agent_page.expect_response(
+                    lambda r: r.url.endswith(f"/api/v1/recordings/{recording_id}")) as info:
+                await play.click()
+            assert (await info.value).status in (200, 206)
+            await agent_page.wait_for_function("() => document.getElementById('rec-audio').readyState >= 1",
+                                               timeout=15_000)
+            status, audit = await api.call("GET", "/api/v1/audit/recordings?limit=50", ADMIN)
+            assert any((a["linkedid"], a["ext"], a["role"], a["action"]) == (linkedid, AGENT, "agent", "play")
+                       for a in audit["accesses"]), audit
+            await agent_page.screenshot(path=str(SCREENSHOTS / "agent-recording-vi.png"), full_page=True)
             await page.screenshot(path=str(SCREENSHOTS / "supervisor-vi.png"), full_page=True)
 
             # Sign the agent out of the queues from the page.

@@ -1,10 +1,11 @@
 """`make bench`: the report benchmark and the surge benchmark.
 
 Figures go to tests/bench/results.json and into docs/performance.md. Bounded: every load has a
-call count and a wall-clock limit, sends traffic to 127.0.0.1 only, and stops by itself.
-A run of some parts keeps the
-figures of the others from the previous results.json. Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s), BENCH_KNEE_RATES
-("10,15,20,25"), BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (250000), BENCH_PARTS ("reports,surge").
+call count and a wall-clock limit, sends traffic to 127.0.0.1 only, and stops by itself. A run of
+some parts keeps the figures of the others from the previous results.json.
+Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s),
+BENCH_KNEE_RATES ("10,15,20,25,30,35,40,50"; the steps stop at the first rate with a failed call),
+BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (250000), BENCH_PARTS ("reports,surge").
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ async def run() -> dict:
         results["reports"] = await run_report_bench(int(_env_float("BENCH_REPORT_CALLS", 250_000)))
         results["reports"]["finished_at"] = datetime.now(UTC).isoformat()
     if "surge" in parts:
-        rates = tuple(float(r) for r in os.environ.get("BENCH_KNEE_RATES", "10,15,20,25").split(","))
+        rates = tuple(float(r) for r in os.environ.get("BENCH_KNEE_RATES", "10,15,20,25,30,35,40,50").split(","))
         logging.info("surge benchmark through real SIP")
         results["surge"] = await bench_surge(
             rate=_env_float("BENCH_SURGE_RATE", 20), duration=_env_float("BENCH_SURGE_DURATION", 300),

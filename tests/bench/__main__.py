@@ -36,8 +36,17 @@ def _previous() -> dict:
         return {}
 
 
+def _warn_if_busy() -> None:
+    """Figures from a machine that is busy with other work measure the neighbours: say so."""
+    load_1m, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load_1m > cores / 2:
+        logging.warning("load average %.1f on %d cores before the bench: other work is running, and the "
+                        "figures will be lower than this machine can do (stop it, or wait)", load_1m, cores)
+
+
 async def run() -> dict:
     parts = os.environ.get("BENCH_PARTS", "reports,surge").split(",")
+    _warn_if_busy()
     results: dict = {**_previous(),
                      "machine": {"description": f"{os.cpu_count()} cores, {platform.machine()}, "
                                                 f"Python {platform.python_version()}"},

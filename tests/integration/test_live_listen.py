@@ -57,7 +57,7 @@ def watch(controller, names: tuple[str, ...]) -> list[Mapping[str, str]]:
 
 
 async def test_the_supervisors_phone_rings_and_listens_to_the_agents_call(controller, telephony, calls, console):
-    number = f"0907{next(_numbers):06d}"
+    number = f"0955{next(_numbers):06d}"  # a prefix of its own: CallDriver.record finds calls by number
     service, pool = controller.agents, calls.pool
     spy = watch(controller, ("ChanSpyStart", "ChanSpyStop"))
     async with SippRunner(telephony.options.sip_port) as sipp:

@@ -40,6 +40,10 @@ class TelephonyUnavailable(Exception):
     """Asterisk could not be reached or refused the action (503)."""
 
 
+class ListenerPhoneOffline(Exception):
+    """The listener's own phone has no registered contact, so it cannot ring (409)."""
+
+
 class AgentControl(Protocol):
     """Acts on agents' queue membership and reports their live state.
 
@@ -78,8 +82,8 @@ class LiveListen(Protocol):
     async def listen(self, agent_ext: str, listener_ext: str) -> None:
         """Ring PJSIP/<listener_ext>; once answered it hears both parties of agent_ext's call and
         cannot be heard. Returns when Asterisk has queued the call (not when it is answered).
-        ValueError for an extension that is not digits; TelephonyUnavailable when Asterisk is away
-        or refuses."""
+        ValueError for an extension that is not digits; ListenerPhoneOffline when the listener's
+        phone is not registered; TelephonyUnavailable when Asterisk is away or refuses."""
         ...
 
 

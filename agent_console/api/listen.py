@@ -2,7 +2,8 @@
 
 POST /api/v1/agents/{ext}/listen (supervisors and admins): the listener is the signed-in person's
 own extension (every active person has a PJSIP endpoint named by it). The agent must be on a call
-(the AgentControl snapshot); otherwise 409 and nothing is sent or written.
+(the AgentControl snapshot) and the listener's phone registered; otherwise 409 and nothing is sent
+or written.
 
 Audit: hearing a citizen's call is access to personal data. The live_listen_log row is inserted
 and the Originate sent inside one transaction, committed only once Asterisk queued the call: no
@@ -20,7 +21,7 @@ from aiohttp import web
 from agent_console.api.recordings import AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, _whole
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, LIVE_LISTEN, pool_of, principal_of
-from agent_console.ports import TelephonyUnavailable
+from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
 from db.agents import get_agent
 from db.live_listen import list_listens, record_listen
 
@@ -54,6 +55,8 @@ async def listen(request: web.Request) -> web.Response:
             await record_listen(con, agent_ext=ext, listener_ext=principal.ext, listener_role=principal.role,
                                 linkedid=linkedid, remote_addr=request.remote)
             await listener.listen(ext, principal.ext)
+    except ListenerPhoneOffline as exc:
+        raise ApiError(409, str(exc)) from None
     except TelephonyUnavailable as exc:
         raise ApiError(503, f"telephony unavailable: {exc}") from None
     except ValueError as exc:       # the listener's own ext is not a phone's (not digits)

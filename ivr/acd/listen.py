@@ -4,7 +4,9 @@ Action only: the console's handler decides who may listen and to which call; thi
 listener's PJSIP endpoint with an asynchronous AMI Originate into the dialplan context
 `supervisor-listen` (dialplan/extensions_supervisor.conf), whose ChanSpy hears both parties
 and cannot be heard. Async=true: Asterisk answers once the call is queued, not when the phone
-is picked up. The client never re-sends an Originate after a reconnect, so nothing rings twice.
+is picked up; a listener whose phone is not registered is refused before anything is sent
+(PJSIPShowEndpoint lists no contact). The client never re-sends an Originate after a reconnect,
+so nothing rings twice.
 The listening channel's Uniqueid starts with LISTEN_ID_PREFIX (ChannelId), so it never becomes a
 call record: the tracker and the reconciler skip that Linkedid.
 """
@@ -14,7 +16,7 @@ import re
 import uuid
 from typing import Any, Protocol
 
-from agent_console.ports import TelephonyUnavailable
+from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.constants import CONTEXT_LISTEN, LISTEN_ID_PREFIX
 
@@ -25,6 +27,8 @@ _EXT = re.compile(r"^[0-9]{2,8}$")
 
 class Ami(Protocol):
     async def send(self, action: str, timeout: float | None = None, **fields: object) -> Any: ...
+
+    async def collect(self, action: str, timeout: float | None = None, **fields: object) -> list[Any]: ...
 
 
 def checked_ext(ext: str, what: str) -> str:
@@ -53,8 +57,15 @@ class LiveListener:
     async def listen(self, agent_ext: str, listener_ext: str) -> None:
         fields = originate_fields(agent_ext, listener_ext, ring_timeout_ms=self._ring_timeout_ms)
         try:
+            if not await self._registered(listener_ext):
+                raise ListenerPhoneOffline(f"your phone ({listener_ext}) is not registered: sign in on it first")
             await self._ami.send("Originate", **fields)
         except AmiActionFailed as exc:
             raise TelephonyUnavailable(f"Asterisk refused {exc}") from None
         except AmiError as exc:
             raise TelephonyUnavailable(str(exc)) from None
+
+    async def _registered(self, ext: str) -> bool:
+        """Whether PJSIP endpoint `ext` has a contact (a registered phone) right now."""
+        events = await self._ami.collect("PJSIPShowEndpoint", Endpoint=ext)
+        return any(e.get("Event") == "ContactStatusDetail" and e.get("URI") for e in events)

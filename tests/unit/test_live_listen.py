@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_console.ports import TelephonyUnavailable
+from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
 from ivr.acd.listen import LiveListener, checked_ext, originate_fields
 from ivr.ami.client import AmiActionFailed, AmiDisconnected
 from ivr.ami.protocol import AmiMessage
@@ -14,14 +14,27 @@ from ivr.constants import CONTEXT_LISTEN
 
 
 class FakeAmi:
-    def __init__(self, fail: Exception | None = None) -> None:
+    """Answers PJSIPShowEndpoint with one registered contact unless `registered` is False."""
+
+    def __init__(self, fail: Exception | None = None, registered: bool = True) -> None:
         self.sent: list[tuple[str, dict[str, object]]] = []
-        self.fail = fail
+        self.asked: list[tuple[str, dict[str, object]]] = []
+        self.fail, self.registered = fail, registered
 
     async def send(self, action: str, timeout: float | None = None, **fields: object) -> None:
         if self.fail is not None:
             raise self.fail
         self.sent.append((action, fields))
+
+    async def collect(self, action: str, timeout: float | None = None, **fields: object) -> list[AmiMessage]:
+        if self.fail is not None:
+            raise self.fail
+        self.asked.append((action, fields))
+        events = [AmiMessage([("Event", "EndpointDetail"), ("ObjectName", str(fields["Endpoint"]))])]
+        if self.registered:
+            events.append(AmiMessage([("Event", "ContactStatusDetail"),
+                                      ("URI", "sip:2002@127.0.0.1:5071"), ("Status", "Unknown")]))
+        return events
 
 
 @pytest.mark.parametrize("ext", ["1001", "2001", "9001", "12", "12345678"])
@@ -52,6 +65,13 @@ async def test_listen_sends_one_async_originate():
     [(action, fields)] = ami.sent
     assert action == "Originate" and fields["Timeout"] == "5000" and fields["Async"] == "true"
     assert (fields["Channel"], fields["Exten"]) == ("PJSIP/2002", "1003")
+
+
+async def test_a_listener_whose_phone_is_not_registered_rings_nothing():
+    ami = FakeAmi(registered=False)
+    with pytest.raises(ListenerPhoneOffline, match="2002"):
+        await LiveListener(ami).listen("1003", "2002")
+    assert ami.asked == [("PJSIPShowEndpoint", {"Endpoint": "2002"})] and ami.sent == []
 
 
 async def test_a_bad_extension_sends_nothing():

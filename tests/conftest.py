@@ -1,7 +1,19 @@
 """Shared fixtures live in tests/fixtures/, one module per real part."""
+import signal
+
 pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.asterisk",
     "tests.fixtures.controller",
     "tests.fixtures.browser",
 ]
+
+
+def pytest_configure(config):
+    """SIGTERM (a CI time limit, `kill <pid>`) ends the run as Ctrl-C does: the fixtures' finalizers
+    still stop the Asterisk instances and PostgreSQL clusters the tests started, which run in their
+    own process groups on purpose and would otherwise outlive the run."""
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)

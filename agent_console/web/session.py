@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import asyncpg
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from agent_console.errors import ApiError
 from agent_console.keys import Principal, pool_of, set_principal
 from db.sessions import get_session
+from db.sign_in_failures import clear_failures, record_failure, recent_failures
 
 COOKIE = "ivr1022_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -46,32 +46,22 @@ def clear_session_cookie(response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE, path="/")
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoginLimiter:
-    """At most `limit` failed sign-ins per (ext, client address) in `window_s`; then 429."""
+    """At most `limit` failed sign-ins per (ext, client address) in `window_s`; then 429.
+    The failures are in the database (db/sign_in_failures.py): a restart does not reset them."""
 
     limit: int = 5
     window_s: float = 300.0
-    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
-    def blocked(self, key: tuple[str, str], now: float | None = None) -> bool:
-        return len(self._recent(key, time.monotonic() if now is None else now)) >= self.limit
+    async def blocked(self, pool: asyncpg.Pool, key: tuple[str, str]) -> bool:
+        return await recent_failures(pool, *key, self.window_s) >= self.limit
 
-    def failed(self, key: tuple[str, str], now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._recent(key, now).append(now)
+    async def failed(self, pool: asyncpg.Pool, key: tuple[str, str]) -> None:
+        await record_failure(pool, *key, self.window_s)
 
-    def succeeded(self, key: tuple[str, str]) -> None:
-        self._failures.pop(key, None)
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        stamps = self._failures.setdefault(key, deque())
-        while stamps and stamps[0] <= now - self.window_s:
-            stamps.popleft()
-        if len(self._failures) > 10_000:   # bounded memory under a spray of user names
-            for stale in [k for k, v in self._failures.items() if not v]:
-                del self._failures[stale]
-        return stamps
+    async def succeeded(self, pool: asyncpg.Pool, key: tuple[str, str]) -> None:
+        await clear_failures(pool, *key)
 
 
 LIMITER = web.AppKey("login_limiter", LoginLimiter)
@@ -118,9 +108,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 async def _limited_login(request: web.Request, handler: Handler) -> web.StreamResponse:
-    limiter = request.app[LIMITER]
+    limiter, pool = request.app[LIMITER], pool_of(request)
     key = await login_key(request)
-    if limiter.blocked(key):
+    if await limiter.blocked(pool, key):
         if request.path.startswith("/api/"):
             raise ApiError(429, TOO_MANY, {"Retry-After": str(int(limiter.window_s))})
         raise web.HTTPTooManyRequests(text=TOO_MANY, headers={"Retry-After": str(int(limiter.window_s))})
@@ -128,12 +118,12 @@ async def _limited_login(request: web.Request, handler: Handler) -> web.StreamRe
         response = await handler(request)
     except ApiError as exc:
         if exc.status == 401:
-            limiter.failed(key)
+            await limiter.failed(pool, key)
         raise
     if response.status == 401:
-        limiter.failed(key)
+        await limiter.failed(pool, key)
     elif response.status < 400:
-        limiter.succeeded(key)
+        await limiter.succeeded(pool, key)
     return response
 
 

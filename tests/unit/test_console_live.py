@@ -8,7 +8,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from agent_console.keys import Principal
 from agent_console.live import for_principal, origin_matches_host
-from agent_console.web.session import LoginLimiter, csrf_ok, csrf_token
+from agent_console.web.session import csrf_ok, csrf_token
 from ivr.acd.live import LiveHub, ringing_message
 
 
@@ -62,13 +62,3 @@ def test_csrf_token_belongs_to_its_session():
     assert csrf_ok("session-a", csrf_token("session-a"))
     assert not csrf_ok("session-b", csrf_token("session-a"))
     assert not csrf_ok("session-a", None) and not csrf_ok("session-a", "")
-
-
-def test_login_limiter_blocks_after_five_failures_in_the_window():
-    limiter, key = LoginLimiter(limit=5, window_s=300), ("1001", "127.0.0.1")
-    for i in range(5):
-        assert not limiter.blocked(key, now=100.0 + i)
-        limiter.failed(key, now=100.0 + i)
-    assert limiter.blocked(key, now=110.0)
-    assert not limiter.blocked(("1002", "127.0.0.1"), now=110.0)
-    assert not limiter.blocked(key, now=405.0)       # the first failures left the window

@@ -1,4 +1,4 @@
-"""Call recordings and their access log (migration 010).
+"""Call recordings and their access log (migration 008).
 
 The indexer inserts idempotently (a file indexed twice, or by two controllers, is one row);
 every play, download and retention delete is one append-only row in recording_access.

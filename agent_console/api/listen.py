@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent_console.api.recordings import AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, _whole
+from agent_console.api.audit_log import audit_log_page
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, LIVE_LISTEN, pool_of, principal_of
 from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
@@ -67,15 +67,7 @@ async def listen(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/audit/live-listen", name="live_listen_audit")
 async def live_listen_audit(request: web.Request) -> web.Response:
-    principal = principal_of(request)
-    if principal.role != "admin":
-        log.warning("live listen audit log refused to %s (%s)", principal.ext, principal.role)
-        raise ApiError(403, "only admins may read the live listening log")
-    limit = _whole(request.query.get("limit"), "limit", AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT)
-    before_id = _whole(request.query.get("before_id"), "before_id", None, 10**18)
-    listens = await list_listens(pool_of(request), limit=limit, before_id=before_id)
-    next_before_id = listens[-1]["id"] if len(listens) == limit else None
-    return web.json_response({"listens": listens, "next_before_id": next_before_id})
+    return await audit_log_page(request, log_name="live listening log", rows_key="listens", lister=list_listens)
 
 
 def _state_of(snapshot: list[Any], ext: str) -> dict[str, Any]:

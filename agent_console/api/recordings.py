@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from agent_console.api.audit_log import audit_log_page
 from agent_console.errors import ApiError
 from agent_console.keys import Principal, pool_of, principal_of
 from db.recordings import (
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 _ID = re.compile(r"^[0-9]{1,18}$")
-AUDIT_DEFAULT_LIMIT = 100
-AUDIT_MAX_LIMIT = 500
 AUDIO_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
@@ -58,10 +57,6 @@ def may_play(principal: Principal, call_agent: str | None) -> bool:
     if principal.role in ("supervisor", "admin"):
         return True
     return principal.role == "agent" and call_agent is not None and call_agent == principal.ext
-
-
-def may_read_audit(principal: Principal) -> bool:
-    return principal.role == "admin"
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -97,15 +92,8 @@ async def recording_audio(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/v1/audit/recordings", name="recording_audit")
 async def recording_audit(request: web.Request) -> web.Response:
-    principal = principal_of(request)
-    if not may_read_audit(principal):
-        log.warning("recording audit log refused to %s (%s)", principal.ext, principal.role)
-        raise ApiError(403, "only admins may read the recording access log")
-    limit = _whole(request.query.get("limit"), "limit", AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT)
-    before_id = _whole(request.query.get("before_id"), "before_id", None, 10**18)
-    accesses = await list_accesses(pool_of(request), limit=limit, before_id=before_id)
-    next_before_id = accesses[-1]["id"] if len(accesses) == limit else None
-    return web.json_response({"accesses": accesses, "next_before_id": next_before_id})
+    return await audit_log_page(request, log_name="recording access log", rows_key="accesses",
+                                lister=list_accesses)
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -132,11 +120,3 @@ async def _locate(request: web.Request, recording: dict[str, Any]) -> Path:
         log.error("recording %s: file %s is missing", recording["id"], recording["file_name"])
         raise ApiError(410, "recording file is gone")
     return path
-
-
-def _whole(raw: str | None, name: str, default: int | None, maximum: int) -> int | None:
-    if raw is None or raw == "":
-        return default
-    if not _ID.match(raw) or not 1 <= int(raw) <= maximum:
-        raise ApiError(400, f"{name} must be a whole number between 1 and {maximum}")
-    return int(raw)

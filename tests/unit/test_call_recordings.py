@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_console.api.recordings import may_play, may_read_audit
+from agent_console.api.audit_log import may_read_audit
+from agent_console.api.recordings import may_play
 from agent_console.keys import Principal
 from ivr.config import Settings, SettingsError
 from recordings.call_files import (

@@ -33,6 +33,17 @@ async def originate_caller(ami: AmiProbe, digits: str, caller: str = "0912345678
     return channel_id
 
 
+async def queue_event(probe: AmiProbe, pbx: AsteriskInstance, name: str, linkedid: str,
+                      timeout: float = 45) -> dict[str, str]:
+    """The queue event `name` of call `linkedid`; on a timeout the failure shows Asterisk's channels
+    and log (a liveness bound, not a speed goal: the Local agent talks 3 s)."""
+    try:
+        return await probe.wait_event(lambda e: e.get("Event") == name and e.get("Linkedid") == linkedid, timeout)
+    except asyncio.TimeoutError:
+        channels = await pbx.cli("core show channels verbose")
+        raise AssertionError(f"no {name} for {linkedid} within {timeout} s\n{channels}\n{pbx.log_tail(60)}") from None
+
+
 def step(kind: str, value: str | None = None, uniqueid: str | None = None):
     def matches(event: dict[str, str]) -> bool:
         return (event.get("Event") == "UserEvent" and event.get("UserEvent") == "IvrStep"
@@ -131,11 +142,9 @@ async def test_queued_call_answered_by_local_agent_is_recorded(
     assert reply["Response"] == "Success", reply
     try:
         channel_id = await originate_caller(ami_probe, "4")
-        connect = await ami_probe.wait_event(
-            lambda e: e.get("Event") == "AgentConnect" and e.get("Linkedid") == channel_id, 20)
+        connect = await queue_event(ami_probe, asterisk_pbx, "AgentConnect", channel_id)
         assert connect["Queue"] == "violations"
-        complete = await ami_probe.wait_event(
-            lambda e: e.get("Event") == "AgentComplete" and e.get("Linkedid") == channel_id, 20)
+        complete = await queue_event(ami_probe, asterisk_pbx, "AgentComplete", channel_id)
         assert int(complete["TalkTime"]) >= 2
         recording = asterisk_pbx.recordings_dir / f"{channel_id}.wav"
         for _ in range(50):
@@ -248,8 +257,7 @@ async def test_cel_and_queue_log_written_to_postgres(asterisk_factory, database_
             await asyncio.sleep(0.2)
         assert added.get("Response") == "Success", added
         channel_id = await originate_caller(probe, "4", caller="0911000444")
-        await probe.wait_event(
-            lambda e: e.get("Event") == "AgentComplete" and e.get("Linkedid") == channel_id, 20)
+        await queue_event(probe, instance, "AgentComplete", channel_id)
         await probe.wait_event(lambda e: e.get("Event") == "Hangup"
                                and e.get("Uniqueid") == channel_id, 5)
     finally:

@@ -78,7 +78,9 @@ async def test_a_recorded_call_is_indexed_played_by_the_right_people_and_audited
     linkedid = call["linkedid"]
     assert (telephony.recordings_dir / f"{linkedid}.wav").is_file()
     row = await indexed(db_pool, linkedid)
-    assert abs(float(row["duration_s"]) - float(call["talk_s"])) < 1.0, (row["duration_s"], call["talk_s"])
+    # talk_s is Asterisk's TalkTime, whole seconds between two clock readings: a 3.0 s conversation
+    # that straddles a second boundary is 3 or 4; the recording itself is 3.0 s of audio.
+    assert abs(float(row["duration_s"]) - float(call["talk_s"])) < 1.5, (row["duration_s"], call["talk_s"])
     assert row["size_bytes"] > 8000 and row["deleted_at"] is None and row["created_at"] == call["started_at"]
 
     status, _, body = await api.get(f"/api/v1/calls/{linkedid}/recording", SUPERVISOR)

@@ -9,13 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from agent_console import openapi_console, openapi_listen, openapi_recordings
+from agent_console.openapi_parts import error as _error
 
 routes = web.RouteTableDef()
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 def _ok(description: str, schema: str) -> dict[str, Any]:

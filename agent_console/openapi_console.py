@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+from agent_console.openapi_parts import error as _error
 
 
 def _json_body(schema: dict[str, Any]) -> dict[str, Any]:

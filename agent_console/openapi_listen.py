@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
+from agent_console.openapi_parts import audit_log_get
+from agent_console.openapi_parts import error as _error
 
 _LISTEN = {"type": "object", "required": ["agent", "listener", "linkedid"], "properties": {
     "agent": {"type": "string", "description": "the agent whose call is heard"},
@@ -28,17 +25,9 @@ PATHS: dict[str, Any] = {
         "responses": {"202": {"description": "Asterisk is ringing the listener's phone",
                               "content": {"application/json": {"schema": _LISTEN}}},
                       "401": _error("no valid token"), "403": _error("not a supervisor or an admin"),
-                      "404": _error("no such agent"), "409": _error("the agent is not on a call"),
+                      "404": _error("no such agent"),
+                      "409": _error("the agent is not on a call, is yourself, or your phone is not registered"),
                       "503": _error("Asterisk or database unavailable (nothing rings, nothing written)")}}},
-    "/api/v1/audit/live-listen": {"get": {
-        "summary": "The live listening log, newest first (admins only)", "operationId": "liveListenAudit",
-        "parameters": [
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
-                                                        "default": 100}},
-            {"name": "before_id", "in": "query", "description": "next_before_id of the previous page",
-             "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "a page of listens", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"listens": {"type": "array", "items": _LOG_ROW},
-                                             "next_before_id": {"type": ["integer", "null"]}}}}}},
-            "400": _error("bad parameter"), "401": _error("no valid token"), "403": _error("not an admin")}}},
+    "/api/v1/audit/live-listen": audit_log_get("The live listening log, newest first (admins only)",
+                                               "liveListenAudit", "listens", _LOG_ROW),
 }

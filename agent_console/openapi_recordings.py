@@ -3,11 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
+from agent_console.openapi_parts import audit_log_get
+from agent_console.openapi_parts import error as _error
 
 _RECORDING = {"type": "object", "properties": {
     "id": {"type": "integer"}, "linkedid": {"type": "string"}, "size_bytes": {"type": "integer"},
@@ -44,15 +41,6 @@ PATHS: dict[str, Any] = {
                       "401": _error("no valid token"), "403": _error(_REFUSED),
                       "404": _error("no such recording"), "410": _error("deleted (retention) or file gone"),
                       "503": _error("recordings or database unavailable")}}},
-    "/api/v1/audit/recordings": {"get": {
-        "summary": "The recording access log, newest first (admins only)", "operationId": "recordingAudit",
-        "parameters": [
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
-                                                        "default": 100}},
-            {"name": "before_id", "in": "query", "description": "next_before_id of the previous page",
-             "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "a page of accesses", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"accesses": {"type": "array", "items": _ACCESS},
-                                             "next_before_id": {"type": ["integer", "null"]}}}}}},
-            "400": _error("bad parameter"), "401": _error("no valid token"), "403": _error("not an admin")}}},
+    "/api/v1/audit/recordings": audit_log_get("The recording access log, newest first (admins only)",
+                                              "recordingAudit", "accesses", _ACCESS),
 }

@@ -55,6 +55,7 @@ class LiveCall:
     channels: set[str] = field(default_factory=set)
     queue_joined_at: datetime | None = None
     first_hangup: str | None = None
+    first_hangup_at: datetime | None = None
 
 
 class CallTracker:
@@ -175,8 +176,8 @@ class CallTracker:
     def _on_hangup(self, call: LiveCall, event: Event, at: datetime) -> bool:
         uniqueid = event.get("Uniqueid", "")
         call.channels.discard(uniqueid)
-        if call.first_hangup is None:
-            call.first_hangup = uniqueid
+        if call.first_hangup is None and (uniqueid == call.record.linkedid or call.record.answered_at):
+            call.first_hangup, call.first_hangup_at = uniqueid, at   # a ring leg never answered ended nothing
         if call.channels:
             return False
         self._finalise(call, at)
@@ -192,7 +193,7 @@ class CallTracker:
             until = record.answered_at or at
             record.wait_s = round((until - call.queue_joined_at).total_seconds(), 3)
         if record.talk_s is None and record.answered_at is not None:
-            record.talk_s = round((at - record.answered_at).total_seconds(), 3)
+            record.talk_s = round(((call.first_hangup_at or at) - record.answered_at).total_seconds(), 3)
         record.outcome = decide_outcome(record, self._short_abandon_s)
 
     @staticmethod

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from ivr.runtime.asterisk import AsteriskInstance
-from tests.fixtures.asterisk import TEST_AGENTS, AmiProbe
+from tests.fixtures.asterisk import TEST_AGENTS, AmiProbe, agent_complete
 from tests.sipp import SippRunner, free_udp_port
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +94,7 @@ async def test_queued_caller_answered_by_sipp_agent(asterisk_pbx: AsteriskInstan
         assert connect["Queue"] == "doctors"
         assert connect["Interface"] == f"PJSIP/{agent.ext}"
         complete = await ami_probe.wait_event(
-            _is("AgentComplete", Linkedid=connect["Linkedid"]), 20)
+            agent_complete(connect["Linkedid"], agent.ext), 20)
         assert complete["Reason"] == "agent"
         assert await answering.wait(10) == 0, answering.errors()
         assert await caller.wait(10) == 0, caller.errors()

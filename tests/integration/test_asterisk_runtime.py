@@ -14,7 +14,7 @@ import pytest
 
 from ivr.constants import CONTEXT_AGENTS, CONTEXT_IVR_STEP, CONTEXT_MENU, CONTEXT_TRUNK, QUEUES
 from ivr.runtime.asterisk import AgentEndpoint, AsteriskError, AsteriskInstance
-from tests.fixtures.asterisk import AmiProbe
+from tests.fixtures.asterisk import AmiProbe, agent_complete
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +34,22 @@ async def originate_caller(ami: AmiProbe, digits: str, caller: str = "0912345678
 
 
 async def queue_event(probe: AmiProbe, pbx: AsteriskInstance, name: str, linkedid: str,
-                      timeout: float = 45) -> dict[str, str]:
-    """The queue event `name` of call `linkedid`; on a timeout the failure shows Asterisk's channels
-    and log (a liveness bound, not a speed goal: the Local agent talks 3 s)."""
+                      member: str | None = None, timeout: float = 45) -> dict[str, str]:
+    """The queue event `name` of call `linkedid` (AgentComplete: see `agent_complete`); on a timeout
+    the failure shows the `name` events seen, Asterisk's channels and its log (a liveness bound, not
+    a speed goal: the Local agent talks 3 s)."""
+    if name == "AgentComplete":
+        predicate = agent_complete(linkedid, member or "")
+    else:
+        def predicate(e: dict[str, str]) -> bool:
+            return e.get("Event") == name and e.get("Linkedid") == linkedid
     try:
-        return await probe.wait_event(lambda e: e.get("Event") == name and e.get("Linkedid") == linkedid, timeout)
+        return await probe.wait_event(predicate, timeout)
     except asyncio.TimeoutError:
+        seen = [e for e in probe.events if e.get("Event") == name]
         channels = await pbx.cli("core show channels verbose")
-        raise AssertionError(f"no {name} for {linkedid} within {timeout} s\n{channels}\n{pbx.log_tail(60)}") from None
+        raise AssertionError(f"no {name} for {linkedid} within {timeout} s; {name} events seen: {seen}\n"
+                             f"{channels}\n{pbx.log_tail(60)}") from None
 
 
 def step(kind: str, value: str | None = None, uniqueid: str | None = None):
@@ -144,7 +152,7 @@ async def test_queued_call_answered_by_local_agent_is_recorded(
         channel_id = await originate_caller(ami_probe, "4")
         connect = await queue_event(ami_probe, asterisk_pbx, "AgentConnect", channel_id)
         assert connect["Queue"] == "violations"
-        complete = await queue_event(ami_probe, asterisk_pbx, "AgentComplete", channel_id)
+        complete = await queue_event(ami_probe, asterisk_pbx, "AgentComplete", channel_id, "9001")
         assert int(complete["TalkTime"]) >= 2
         recording = asterisk_pbx.recordings_dir / f"{channel_id}.wav"
         for _ in range(50):
@@ -257,7 +265,7 @@ async def test_cel_and_queue_log_written_to_postgres(asterisk_factory, database_
             await asyncio.sleep(0.2)
         assert added.get("Response") == "Success", added
         channel_id = await originate_caller(probe, "4", caller="0911000444")
-        await queue_event(probe, instance, "AgentComplete", channel_id)
+        await queue_event(probe, instance, "AgentComplete", channel_id, "9002")
         await probe.wait_event(lambda e: e.get("Event") == "Hangup"
                                and e.get("Uniqueid") == channel_id, 5)
     finally:

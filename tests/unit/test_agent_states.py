@@ -122,3 +122,13 @@ def test_queue_summary_from_queue_status_events():
         {"queue": "cdc", "waiting": 2, "longest_wait_s": 42, "members": 2, "available": 1},
         {"queue": "doctors", "waiting": 0, "longest_wait_s": 0, "members": 0, "available": 0},
     ]
+
+
+def test_agent_complete_without_the_callers_fields_still_starts_the_calls_wrap_up():
+    """AgentComplete without the caller's fields (app_queue, when the caller's channel is gone
+    before it handles the hangup): the member's own call is the one."""
+    on_call = m.apply_event(ready_agent(), ev("AgentConnect"), at(1))
+    callerless = {"Event": "AgentComplete", "Queue": "cdc", "Interface": "PJSIP/1001", "MemberName": "1001",
+                  "TalkTime": "8", "Reason": "agent"}
+    state = m.apply_event(on_call, callerless, at(9))
+    assert (state.state, state.linkedid, state.since) == (m.WRAP_UP, "1629360000.11", at(9))

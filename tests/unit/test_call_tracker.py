@@ -141,3 +141,30 @@ def test_a_supervisors_listening_call_is_not_a_call():
                   Channel="PJSIP/2001-00000009", CallerIDNum="1001", CallerIDName="Nghe 1001")
     tracker, written = run([ev("Newchannel", 0, **listen), ev("Hangup", 5, **listen)])
     assert written == [] and tracker.calls == {}
+
+
+def test_agent_complete_without_the_callers_fields_still_gives_talk_time_and_who_hung_up():
+    """AgentComplete can come without the caller's fields (no Linkedid): the call ends on its
+    hangups and takes its talk time from the connect and the last hangup."""
+    events = queue_call_until_connect() + [
+        ev("AgentComplete", 51, Queue="cdc", Interface="PJSIP/1001", MemberName="1001", TalkTime="30",
+           Reason="agent"),
+        ev("Hangup", 51, Linkedid="100.1", Uniqueid="100.3"),
+        ev("Hangup", 51.2, **CALLER),
+    ]
+    tracker, written = run(events)
+    final = written[-1]
+    assert tracker.calls == {}
+    assert final.complete and final.outcome == "answered"
+    assert (final.talk_s, final.hangup_by, final.agent) == (30.0, "agent", "1001")
+
+
+def test_without_agent_complete_the_first_hangup_after_the_answer_says_who_hung_up():
+    """An unanswered ring leg (100.2, hung up at 19.5) is not the party who ended the call."""
+    events = queue_call_until_connect() + [
+        ev("Hangup", 40, **CALLER),
+        ev("Hangup", 40.1, Linkedid="100.1", Uniqueid="100.3"),
+    ]
+    _, written = run(events)
+    final = written[-1]
+    assert (final.outcome, final.hangup_by, final.talk_s) == ("answered", "caller", 19.0)

@@ -121,6 +121,14 @@
     });
   }
 
+  // What became of this supervisor's own listen (ivr/acd/listen.py: listen_message).
+  var LISTEN_OK = { answered: true, ended: true };
+  function listenOutcome(msg) {
+    var text = t("sup.listen_" + msg.result) + " " + msg.agent;
+    $("sup-status").textContent = LISTEN_OK[msg.result] ? text : "";
+    $("sup-error").textContent = LISTEN_OK[msg.result] ? "" : text;
+  }
+
   function agentChanged(msg) {
     var old = view.agents[msg.ext] || { ext: msg.ext };
     var merged = Object.assign({}, old, msg);
@@ -184,7 +192,9 @@
     };
     ws.onmessage = function (event) {
       var msg = JSON.parse(event.data);
-      if (msg.type === "agent") {
+      if (msg.type === "hello") { view.me = msg.ext; }
+      else if (msg.type === "listen") { if (msg.ext === view.me) { listenOutcome(msg); } }
+      else if (msg.type === "agent") {
         agentChanged(msg);
         if (msg.state === "wrap_up" || msg.state === "ready") { loadCalls(); }
         loadSoon();

@@ -9,11 +9,16 @@ is picked up; a listener whose phone is not registered is refused before anythin
 so nothing rings twice.
 The listening channel's Uniqueid starts with LISTEN_ID_PREFIX (ChannelId), so it never becomes a
 call record: the tracker and the reconciler skip that Linkedid.
+
+What became of a listen reaches the console as a live message (`listen_message`, sent by
+ivr/acd/live.py): Asterisk's OriginateResponse says whether the listener's phone answered, and the
+listening channel's Hangup says the listening ended (the listener hung up or the call ended).
 """
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
@@ -21,6 +26,8 @@ from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.constants import CONTEXT_LISTEN, LISTEN_ID_PREFIX
 
 RING_TIMEOUT_MS = 30_000
+# OriginateResponse's Reason when the phone did not answer (the last control frame Asterisk saw).
+_NOT_ANSWERED = {"3": "no_answer", "5": "busy", "8": "congestion"}
 # Extensions go into AMI fields and a channel name prefix: digits only, nothing to inject.
 _EXT = re.compile(r"^[0-9]{2,8}$")
 
@@ -45,6 +52,34 @@ def originate_fields(agent_ext: str, listener_ext: str, *, ring_timeout_ms: int 
     return {"Channel": f"PJSIP/{listener}", "Context": CONTEXT_LISTEN, "Exten": agent, "Priority": "1",
             "CallerID": f'"Nghe {agent}" <{agent}>', "Timeout": str(ring_timeout_ms), "Async": "true",
             "ChannelId": channel_id or f"{LISTEN_ID_PREFIX}{listener}-{agent}-{uuid.uuid4().hex[:12]}"}
+
+
+def listen_message(event: Mapping[str, str]) -> dict[str, str] | None:
+    """The live message about a listening channel's OriginateResponse or Hangup, else None:
+    {"type": "listen", "ext": <listener>, "agent": <agent>, "result": answered | no_answer | busy |
+    congestion | failed | ended}."""
+    parties = _parties(event.get("Uniqueid", ""))
+    name = event.get("Event")
+    if parties is None or name not in ("OriginateResponse", "Hangup"):
+        return None
+    if name == "Hangup":
+        result = "ended"
+    elif event.get("Response") == "Success":
+        result = "answered"
+    else:
+        result = _NOT_ANSWERED.get(event.get("Reason", ""), "failed")
+    listener, agent = parties
+    return {"type": "listen", "ext": listener, "agent": agent, "result": result}
+
+
+def _parties(uniqueid: str) -> tuple[str, str] | None:
+    """(listener, agent) from a listening channel's id `listen-<listener>-<agent>-<random>`."""
+    if not uniqueid.startswith(LISTEN_ID_PREFIX):
+        return None
+    parts = uniqueid[len(LISTEN_ID_PREFIX):].split("-")
+    if len(parts) != 3 or not all(_EXT.match(p) for p in parts[:2]):
+        return None
+    return parts[0], parts[1]
 
 
 class LiveListener:

@@ -7,6 +7,7 @@ through `handle` (an AMI subscriber, memory only, never blocks):
   {"type": "agent", "ext", "state", "reason", "since", "linkedid"}
   {"type": "ringing", "ext", "linkedid", "caller_number", "caller_name", "queue", "branch", "emergency"}
   {"type": "queue", "queue", "waiting"}
+  {"type": "listen", "ext" (the listener), "agent", "result"}   (ivr/acd/listen.py)
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ivr.acd.events import Bus
+from ivr.acd.listen import listen_message
 from ivr.constants import QUEUE_EMERGENCY, branch_of_queue
 
 Message = Mapping[str, Any]
@@ -60,6 +62,10 @@ class LiveHub:
             message = ringing_message(event)
             if message is not None and self._path_of is not None and message["linkedid"]:
                 message["ivr_path"] = [{"kind": k, "value": v} for k, v in self._path_of(message["linkedid"])]
+            if message is not None:
+                self.publish(_stamped(message, event))
+        elif name in ("OriginateResponse", "Hangup"):
+            message = listen_message(event)
             if message is not None:
                 self.publish(_stamped(message, event))
         elif name in _QUEUE_EVENTS and event.get("Queue") and event.get("Count") is not None:

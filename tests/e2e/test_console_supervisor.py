@@ -151,3 +151,42 @@ async def test_supervisor_wallboard_follows_pauses_and_plays_a_recording(control
             if service.state(AGENT).state == "paused":
                 await service.logout(AGENT)
             await release_agent(controller, AGENT, [number])
+
+
+async def test_the_supervisor_sees_what_became_of_his_own_listen(controller, new_page):
+    """The controller's AMI handler turns Asterisk's OriginateResponse / Hangup of a listening channel
+    into a live message (the real-Asterisk path is tests/integration/test_live_listen.py); here the
+    page shows the listener his own outcome, in Vietnamese, and never another supervisor's."""
+    page = await new_page()
+    await sign_in_supervisor(page, controller)
+    # Every text the two status lines ever show, so a message shown and then replaced is seen too.
+    await page.evaluate("""() => { window.shown = [];
+        const note = (m) => window.shown.push(m.target.textContent);
+        const observer = new MutationObserver((ms) => ms.forEach(note));
+        for (const id of ['sup-status', 'sup-error'])
+            observer.observe(document.getElementById(id), {childList: true, characterData: true, subtree: true}); }""")
+
+    def asterisk_says(listener: str, agent: str, **fields: str) -> None:
+        controller.live.handle({"Event": "OriginateResponse", "Channel": f"PJSIP/{listener}",
+                                "Context": "supervisor-listen", "Exten": agent,
+                                "Uniqueid": f"listen-{listener}-{agent}-0123456789ab", **fields})
+
+    asterisk_says("2002", OTHER_AGENT, Response="Failure", Reason="3")      # another supervisor's listen
+    asterisk_says(SUPERVISOR, AGENT, Response="Failure", Reason="3")
+    await page.wait_for_function("() => document.getElementById('sup-error').textContent !== ''")
+    assert await page.text_content("#sup-error") == (
+        f"Điện thoại của bạn không trả lời, chưa nghe được cuộc gọi của {AGENT}")
+    assert await page.text_content("#sup-status") == ""
+
+    asterisk_says(SUPERVISOR, AGENT, Response="Success", Reason="4")
+    await page.wait_for_function("() => document.getElementById('sup-status').textContent !== ''")
+    assert await page.text_content("#sup-status") == f"Đang nghe trực tiếp cuộc gọi của {AGENT}"
+    assert await page.text_content("#sup-error") == ""
+    await page.screenshot(path=str(SCREENSHOTS / "supervisor-listening-vi.png"), full_page=False)
+
+    controller.live.handle({"Event": "Hangup", "Uniqueid": f"listen-{SUPERVISOR}-{AGENT}-0123456789ab"})
+    await page.wait_for_function(
+        "() => document.getElementById('sup-status').textContent.startsWith('Đã kết thúc')")
+    assert await page.text_content("#sup-status") == f"Đã kết thúc nghe cuộc gọi của {AGENT}"
+    shown = await page.evaluate("() => window.shown")
+    assert shown and not any(OTHER_AGENT in text for text in shown), shown

@@ -49,6 +49,15 @@ async def log_count(pool: asyncpg.Pool) -> int:
     return await pool.fetchval("SELECT count(*) FROM live_listen_log")
 
 
+def listen_results(feed: asyncio.Queue, seen: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """`seen` with the live feed's listen messages so far appended, as (listener, agent, result)."""
+    while not feed.empty():
+        message = feed.get_nowait()
+        if message.get("type") == "listen":
+            seen.append((message["ext"], message["agent"], message["result"]))
+    return seen
+
+
 def watch(controller, names: tuple[str, ...]) -> list[Mapping[str, str]]:
     """Every later AMI event named in `names`, as the controller's client receives it."""
     seen: list[Mapping[str, str]] = []
@@ -60,6 +69,7 @@ async def test_the_supervisors_phone_rings_and_listens_to_the_agents_call(contro
     number = f"0955{next(_numbers):06d}"  # a prefix of its own: CallDriver.record finds calls by number
     service, pool = controller.agents, calls.pool
     spy = watch(controller, ("ChanSpyStart", "ChanSpyStop"))
+    feed, outcomes = controller.live.subscribe(), []
     async with SippRunner(telephony.options.sip_port) as sipp:
         agent_phone = await sipp.start_agent(AGENT, await sip_password(pool, AGENT), talk_s=12, timeout=40)
         supervisor_phone = await sipp.start_agent(SUPERVISOR, await sip_password(pool, SUPERVISOR), talk_s=3,
@@ -86,6 +96,9 @@ async def test_the_supervisors_phone_rings_and_listens_to_the_agents_call(contro
                                        OTHER_SUPERVISOR) == 0
             assert await supervisor_phone.wait(20) == 0, supervisor_phone.errors()
             await until(lambda: any(e.get("Event") == "ChanSpyStop" for e in spy), 10, "ChanSpyStop")
+            # The supervisor's console was told: his phone answered, then the listening ended.
+            await until(lambda: (SUPERVISOR, AGENT, "ended") in listen_results(feed, outcomes), 10, "listen ended")
+            assert outcomes == [(SUPERVISOR, AGENT, "answered"), (SUPERVISOR, AGENT, "ended")]
             assert service.state(AGENT).state == "on_call"      # the agent's call goes on
 
             row = await pool.fetchrow("SELECT * FROM live_listen_log WHERE linkedid = $1", linkedid)
@@ -106,6 +119,7 @@ async def test_the_supervisors_phone_rings_and_listens_to_the_agents_call(contro
             assert await pool.fetchval("SELECT count(*) FROM calls WHERE linkedid = $1 OR caller_name = $2",
                                        start["SpyerLinkedid"], f"Nghe {AGENT}") == 0
         finally:
+            controller.live.unsubscribe(feed)
             await log_out(controller, AGENT, [number])
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
-from ivr.acd.listen import LiveListener, checked_ext, originate_fields
+from ivr.acd.listen import LiveListener, checked_ext, listen_message, originate_fields
+from ivr.acd.live import LiveHub
 from ivr.ami.client import AmiActionFailed, AmiDisconnected
 from ivr.ami.protocol import AmiMessage
 from ivr.constants import CONTEXT_LISTEN
@@ -103,3 +104,49 @@ def test_supervisor_listen_is_reachable_only_through_ami():
                if line.startswith("exten") and "ChanSpy(" in line)
     options = spy.split("ChanSpy(", 1)[1].rstrip(")").split(",")[1]
     assert set(options) == set("bqES")
+
+
+LISTEN_ID = "listen-2001-1001-5f0c2a9be431"
+
+
+def originate_response(response: str, reason: str, uniqueid: str = LISTEN_ID) -> dict[str, str]:
+    """As Asterisk 22 sends it for an Async Originate with a ChannelId."""
+    return {"Event": "OriginateResponse", "Privilege": "call,all", "ActionID": "ivr-41", "Response": response,
+            "Channel": "PJSIP/2001-0000001a", "Context": "supervisor-listen", "Exten": "1001",
+            "Application": "", "Data": "", "Reason": reason, "Uniqueid": uniqueid,
+            "CallerIDNum": "1001", "CallerIDName": "Nghe 1001"}
+
+
+@pytest.mark.parametrize("response, reason, result", [
+    ("Success", "4", "answered"), ("Failure", "3", "no_answer"), ("Failure", "5", "busy"),
+    ("Failure", "8", "congestion"), ("Failure", "0", "failed"), ("Failure", "1", "failed")])
+def test_originate_response_tells_the_listener_what_became_of_the_listen(response, reason, result):
+    assert listen_message(originate_response(response, reason)) == {
+        "type": "listen", "ext": "2001", "agent": "1001", "result": result}
+
+
+def test_the_listening_channels_hangup_ends_the_listen():
+    hangup = {"Event": "Hangup", "Channel": "PJSIP/2001-0000001a", "Uniqueid": LISTEN_ID, "Linkedid": LISTEN_ID,
+              "Cause": "16", "Cause-txt": "Normal Clearing"}
+    assert listen_message(hangup) == {"type": "listen", "ext": "2001", "agent": "1001", "result": "ended"}
+
+
+@pytest.mark.parametrize("uniqueid", ["1790000000.17", "listen-2001-1001", "listen-2001-<b>-x", "listen-a-1001-x",
+                                      "listen-2001-1001-x-y", ""])
+def test_other_channels_and_malformed_ids_make_no_listen_message(uniqueid):
+    assert listen_message(originate_response("Success", "4", uniqueid)) is None
+    assert listen_message({"Event": "Hangup", "Uniqueid": uniqueid}) is None
+
+
+def test_an_unrelated_event_of_a_listening_channel_makes_no_message():
+    assert listen_message({"Event": "Newchannel", "Uniqueid": LISTEN_ID}) is None
+
+
+def test_the_live_hub_publishes_the_listen_outcome_with_its_event_time():
+    hub = LiveHub()
+    queue = hub.subscribe()
+    hub.handle({**originate_response("Failure", "3"), "Timestamp": "1790000000.250000"})
+    hub.handle({"Event": "Hangup", "Uniqueid": "1790000000.17", "Linkedid": "1790000000.17"})
+    assert queue.get_nowait() == {"type": "listen", "ext": "2001", "agent": "1001", "result": "no_answer",
+                                  "event_at": 1790000000.25}
+    assert queue.empty()

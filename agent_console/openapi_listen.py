@@ -6,15 +6,22 @@ from typing import Any
 from agent_console.openapi_parts import audit_log_get
 from agent_console.openapi_parts import error as _error
 
-_LISTEN = {"type": "object", "required": ["agent", "listener", "linkedid"], "properties": {
+_LISTEN = {"type": "object", "required": ["agent", "listener", "linkedid", "listen_id"], "properties": {
     "agent": {"type": "string", "description": "the agent whose call is heard"},
     "listener": {"type": "string", "description": "the signed-in supervisor's extension: the phone that rings"},
-    "linkedid": {"type": ["string", "null"], "description": "the agent's call"}}}
+    "linkedid": {"type": ["string", "null"], "description": "the agent's call"},
+    "listen_id": {"type": "integer", "description": "the live listening log's row; WebSocket `listen` messages "
+                                                    "name it"}}}
 
 _LOG_ROW = {"type": "object", "properties": {
     "id": {"type": "integer"}, "agent_ext": {"type": "string"}, "listener_ext": {"type": "string"},
     "listener_role": {"enum": ["supervisor", "admin"]}, "linkedid": {"type": ["string", "null"]},
-    "at": {"type": "string", "format": "date-time"}, "remote_addr": {"type": ["string", "null"]}}}
+    "at": {"type": "string", "format": "date-time"}, "remote_addr": {"type": ["string", "null"]},
+    "result": {"enum": ["answered", "no_answer", "busy", "congestion", "failed", None],
+               "description": "whether the listener's phone answered (null while it rings or if unknown)"},
+    "answered_at": {"type": ["string", "null"], "format": "date-time"},
+    "ended_at": {"type": ["string", "null"], "format": "date-time",
+                 "description": "when the listening channel hung up (the listener, or the end of the call)"}}}
 
 PATHS: dict[str, Any] = {
     "/api/v1/agents/{ext}/listen": {"post": {

@@ -16,7 +16,7 @@ from ivr.acd.live import LiveHub
 from ivr.acd.queues import QueueMonitor
 from ivr.acd.resync import resync_members
 from ivr.acd.service import AgentService
-from ivr.acd.store import StateWriter
+from ivr.acd.store import ListenOutcomeWriter, StateWriter
 from ivr.agi.routes import build_routes
 from ivr.agi.server import AgiServer
 from ivr.ami.client import AmiClient
@@ -52,6 +52,8 @@ class Controller:
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
         self.queues = QueueMonitor(self.ami)
         self.listener = LiveListener(self.ami)
+        self.listen_outcomes = ListenOutcomeWriter(lambda: self.pool)
+        self.ami.subscribe(self.listen_outcomes.handle)
         self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(lambda: self.pool))
         self.health = HealthMonitor(self)
         # MixMonitor's files: indexed, served to the console, deleted after the retention period.
@@ -73,6 +75,7 @@ class Controller:
             log.info("applied migrations: %s", ", ".join(applied))
         await self.writer.start()
         await self.agent_states.start()
+        await self.listen_outcomes.start()
         await self.agi.start()
         await self.ami.start()
         await self.reconciler.start()
@@ -95,6 +98,7 @@ class Controller:
         await self.agi.stop()
         await self.writer.stop()
         await self.agent_states.stop()
+        await self.listen_outcomes.stop()
         if self.pool is not None:
             await self.pool.close()
             self.pool = None

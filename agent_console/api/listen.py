@@ -8,7 +8,9 @@ or written.
 Audit: hearing a citizen's call is access to personal data. The live_listen_log row is inserted
 and the Originate sent inside one transaction, committed only once Asterisk queued the call: no
 listening without a row (the database away → 503 before anything rings), and no row for a listen
-Asterisk refused. GET /api/v1/audit/live-listen (admins) reads the log, newest first.
+Asterisk refused. The listening channel is named after the row (ChannelId listen-<listener>-<agent>-<id>),
+so the controller can add what became of it (live_listen_outcomes: answered or not, when it ended).
+GET /api/v1/audit/live-listen (admins) reads the log with those outcomes, newest first.
 """
 from __future__ import annotations
 
@@ -52,17 +54,19 @@ async def listen(request: web.Request) -> web.Response:
     linkedid = state.get("linkedid")
     try:
         async with pool.acquire() as con, con.transaction():
-            await record_listen(con, agent_ext=ext, listener_ext=principal.ext, listener_role=principal.role,
-                                linkedid=linkedid, remote_addr=request.remote)
-            await listener.listen(ext, principal.ext)
+            listen_id = await record_listen(con, agent_ext=ext, listener_ext=principal.ext,
+                                            listener_role=principal.role, linkedid=linkedid,
+                                            remote_addr=request.remote)
+            await listener.listen(ext, principal.ext, listen_id)
     except ListenerPhoneOffline as exc:
         raise ApiError(409, str(exc)) from None
     except TelephonyUnavailable as exc:
         raise ApiError(503, f"telephony unavailable: {exc}") from None
     except ValueError as exc:       # the listener's own ext is not a phone's (not digits)
         raise ApiError(409, f"your extension has no phone to ring: {exc}") from None
-    log.info("live listen: %s (%s) listens to %s, call %s", principal.ext, principal.role, ext, linkedid)
-    return web.json_response({"agent": ext, "listener": principal.ext, "linkedid": linkedid}, status=202)
+    log.info("live listen %d: %s (%s) listens to %s, call %s", listen_id, principal.ext, principal.role, ext, linkedid)
+    return web.json_response({"agent": ext, "listener": principal.ext, "linkedid": linkedid, "listen_id": listen_id},
+                             status=202)
 
 
 @routes.get("/api/v1/audit/live-listen", name="live_listen_audit")

@@ -7,22 +7,26 @@ and cannot be heard. Async=true: Asterisk answers once the call is queued, not w
 is picked up; a listener whose phone is not registered is refused before anything is sent
 (PJSIPShowEndpoint lists no contact). The client never re-sends an Originate after a reconnect,
 so nothing rings twice.
-The listening channel's Uniqueid starts with LISTEN_ID_PREFIX (ChannelId), so it never becomes a
-call record: the tracker and the reconciler skip that Linkedid.
+The listening channel is named after its audit row: ChannelId listen-<listener>-<agent>-<live_listen_log.id>.
+Its Uniqueid starts with LISTEN_ID_PREFIX, so it never becomes a call record: the tracker and the
+reconciler skip that Linkedid.
 
 What became of a listen reaches the console as a live message (`listen_message`, sent by
-ivr/acd/live.py): Asterisk's OriginateResponse says whether the listener's phone answered, and the
-listening channel's Hangup says the listening ended (the listener hung up or the call ended).
+ivr/acd/live.py) and the audit log (`listen_outcome`, written by ivr/acd/store.py into
+live_listen_outcomes): Asterisk's OriginateResponse says whether the listener's phone answered, and
+the listening channel's Hangup says the listening ended (the listener hung up or the call ended).
 """
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
+from db.live_listen import ListenOutcome
 from ivr.ami.client import AmiActionFailed, AmiError
+from ivr.calls.tracker import event_time
 from ivr.constants import CONTEXT_LISTEN, LISTEN_ID_PREFIX
 
 RING_TIMEOUT_MS = 30_000
@@ -30,6 +34,7 @@ RING_TIMEOUT_MS = 30_000
 _NOT_ANSWERED = {"3": "no_answer", "5": "busy", "8": "congestion"}
 # Extensions go into AMI fields and a channel name prefix: digits only, nothing to inject.
 _EXT = re.compile(r"^[0-9]{2,8}$")
+_LISTEN_ID = re.compile(r"^[1-9][0-9]{0,17}$")
 
 
 class Ami(Protocol):
@@ -45,19 +50,22 @@ def checked_ext(ext: str, what: str) -> str:
     return ext
 
 
-def originate_fields(agent_ext: str, listener_ext: str, *, ring_timeout_ms: int = RING_TIMEOUT_MS,
-                     channel_id: str | None = None) -> dict[str, str]:
-    """The Originate that rings the listener's phone and, once answered, spies on the agent."""
+def originate_fields(agent_ext: str, listener_ext: str, listen_id: int, *,
+                     ring_timeout_ms: int = RING_TIMEOUT_MS) -> dict[str, str]:
+    """The Originate that rings the listener's phone and, once answered, spies on the agent;
+    `listen_id` is the audit row's id (live_listen_log.id)."""
     agent, listener = checked_ext(agent_ext, "agent"), checked_ext(listener_ext, "listener")
+    if not isinstance(listen_id, int) or isinstance(listen_id, bool) or listen_id < 1:
+        raise ValueError(f"listen_id must be a positive integer, not {listen_id!r}")
     return {"Channel": f"PJSIP/{listener}", "Context": CONTEXT_LISTEN, "Exten": agent, "Priority": "1",
             "CallerID": f'"Nghe {agent}" <{agent}>', "Timeout": str(ring_timeout_ms), "Async": "true",
-            "ChannelId": channel_id or f"{LISTEN_ID_PREFIX}{listener}-{agent}-{uuid.uuid4().hex[:12]}"}
+            "ChannelId": f"{LISTEN_ID_PREFIX}{listener}-{agent}-{listen_id}"}
 
 
-def listen_message(event: Mapping[str, str]) -> dict[str, str] | None:
+def listen_message(event: Mapping[str, str]) -> dict[str, Any] | None:
     """The live message about a listening channel's OriginateResponse or Hangup, else None:
-    {"type": "listen", "ext": <listener>, "agent": <agent>, "result": answered | no_answer | busy |
-    congestion | failed | ended}."""
+    {"type": "listen", "ext": <listener>, "agent": <agent>, "listen_id": <audit row id>,
+    "result": answered | no_answer | busy | congestion | failed | ended}."""
     parties = _parties(event.get("Uniqueid", ""))
     name = event.get("Event")
     if parties is None or name not in ("OriginateResponse", "Hangup"):
@@ -68,18 +76,26 @@ def listen_message(event: Mapping[str, str]) -> dict[str, str] | None:
         result = "answered"
     else:
         result = _NOT_ANSWERED.get(event.get("Reason", ""), "failed")
-    listener, agent = parties
-    return {"type": "listen", "ext": listener, "agent": agent, "result": result}
+    listener, agent, listen_id = parties
+    return {"type": "listen", "ext": listener, "agent": agent, "listen_id": listen_id, "result": result}
 
 
-def _parties(uniqueid: str) -> tuple[str, str] | None:
-    """(listener, agent) from a listening channel's id `listen-<listener>-<agent>-<random>`."""
+def listen_outcome(event: Mapping[str, str], clock: Callable[[], datetime]) -> ListenOutcome | None:
+    """The audit log's outcome row for the same events, at Asterisk's event time."""
+    message = listen_message(event)
+    if message is None:
+        return None
+    return ListenOutcome(message["listen_id"], message["result"], event_time(event, clock))
+
+
+def _parties(uniqueid: str) -> tuple[str, str, int] | None:
+    """(listener, agent, listen_id) from a listening channel's id `listen-<listener>-<agent>-<id>`."""
     if not uniqueid.startswith(LISTEN_ID_PREFIX):
         return None
     parts = uniqueid[len(LISTEN_ID_PREFIX):].split("-")
-    if len(parts) != 3 or not all(_EXT.match(p) for p in parts[:2]):
+    if len(parts) != 3 or not all(_EXT.match(p) for p in parts[:2]) or not _LISTEN_ID.match(parts[2]):
         return None
-    return parts[0], parts[1]
+    return parts[0], parts[1], int(parts[2])
 
 
 class LiveListener:
@@ -89,8 +105,8 @@ class LiveListener:
         self._ami = ami
         self._ring_timeout_ms = ring_timeout_ms
 
-    async def listen(self, agent_ext: str, listener_ext: str) -> None:
-        fields = originate_fields(agent_ext, listener_ext, ring_timeout_ms=self._ring_timeout_ms)
+    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int) -> None:
+        fields = originate_fields(agent_ext, listener_ext, listen_id, ring_timeout_ms=self._ring_timeout_ms)
         try:
             if not await self._registered(listener_ext):
                 raise ListenerPhoneOffline(f"your phone ({listener_ext}) is not registered: sign in on it first")

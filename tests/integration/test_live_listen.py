@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -82,12 +83,14 @@ async def test_the_supervisors_phone_rings_and_listens_to_the_agents_call(contro
             linkedid = service.state(AGENT).linkedid
 
             status, body = await console.call("POST", f"/api/v1/agents/{AGENT}/listen", SUPERVISOR)
-            assert (status, body) == (202, {"agent": AGENT, "listener": SUPERVISOR, "linkedid": linkedid}), body
+            listen_id = body.get("listen_id")
+            assert (status, body) == (202, {"agent": AGENT, "listener": SUPERVISOR, "linkedid": linkedid,
+                                            "listen_id": listen_id}), body
             start = await until(lambda: next((e for e in spy if e.get("Event") == "ChanSpyStart"), None), 15,
                                 "ChanSpyStart")
             assert start["SpyeeChannel"].startswith(f"PJSIP/{AGENT}-"), dict(start)
             assert start["SpyerChannel"].startswith(f"PJSIP/{SUPERVISOR}-"), dict(start)
-            assert start["SpyerLinkedid"].startswith("listen-"), dict(start)
+            assert start["SpyerLinkedid"] == f"listen-{SUPERVISOR}-{AGENT}-{listen_id}", dict(start)
             # The supervisor's phone got the INVITE, answered, listened 3 s and hung up (sipp exit 0).
             # Supervisor 2002 has no phone registered: refused before anything rings, no audit row.
             status, body = await console.call("POST", f"/api/v1/agents/{AGENT}/listen", OTHER_SUPERVISOR)
@@ -102,14 +105,25 @@ async def test_the_supervisors_phone_rings_and_listens_to_the_agents_call(contro
             assert service.state(AGENT).state == "on_call"      # the agent's call goes on
 
             row = await pool.fetchrow("SELECT * FROM live_listen_log WHERE linkedid = $1", linkedid)
-            assert row is not None and (row["agent_ext"], row["listener_ext"], row["listener_role"]) == (
-                AGENT, SUPERVISOR, "supervisor"), row
+            assert row is not None and (row["id"], row["agent_ext"], row["listener_ext"], row["listener_role"]) == (
+                listen_id, AGENT, SUPERVISOR, "supervisor"), row
             assert row["remote_addr"] == "127.0.0.1"
             with pytest.raises(asyncpg.RaiseError, match="append-only"):
                 await pool.execute("DELETE FROM live_listen_log WHERE id = $1", row["id"])
 
+            # The controller adds what became of it: answered, then ended ~3 s later (sipp hung up).
+            ended = await until(lambda: pool.fetchval(
+                "SELECT count(*) FROM live_listen_outcomes WHERE listen_id = $1 AND result = 'ended'", listen_id),
+                10, "the listen's end in the audit log")
+            assert ended == 1
             status, audit = await console.call("GET", "/api/v1/audit/live-listen?limit=1", "9001")
             assert status == 200 and audit["listens"][0]["id"] == row["id"], audit
+            heard = audit["listens"][0]
+            assert heard["result"] == "answered", heard
+            at, answered_at, ended_at = (datetime.fromisoformat(heard[k]) for k in ("at", "answered_at", "ended_at"))
+            assert at <= answered_at < ended_at, heard
+            with pytest.raises(asyncpg.RaiseError, match="append-only"):
+                await pool.execute("UPDATE live_listen_outcomes SET result = 'failed' WHERE listen_id = $1", listen_id)
             assert audit["listens"][0]["linkedid"] == linkedid and audit["next_before_id"] == row["id"]
             status, _ = await console.call("GET", "/api/v1/audit/live-listen", SUPERVISOR)
             assert status == 403

@@ -51,34 +51,38 @@ def test_checked_ext_refuses_anything_but_2_to_8_ascii_digits(ext):
 
 
 def test_originate_rings_the_listener_into_supervisor_listen():
-    fields = originate_fields("1001", "2001")
-    channel_id = fields.pop("ChannelId")
-    assert fields == {
+    assert originate_fields("1001", "2001", 42) == {
         "Channel": "PJSIP/2001", "Context": "supervisor-listen", "Exten": "1001", "Priority": "1",
-        "CallerID": '"Nghe 1001" <1001>', "Timeout": "30000", "Async": "true"}
-    # Its own Uniqueid marks the listening call, so it never becomes a call record.
-    assert channel_id.startswith("listen-2001-1001-") and channel_id != originate_fields("1001", "2001")["ChannelId"]
+        "CallerID": '"Nghe 1001" <1001>', "Timeout": "30000", "Async": "true",
+        # Its own Uniqueid marks the listening call (never a call record) and names its audit row.
+        "ChannelId": "listen-2001-1001-42"}
+
+
+@pytest.mark.parametrize("listen_id", [0, -1, "42", 4.2, True, None])
+def test_originate_needs_the_audit_rows_id(listen_id):
+    with pytest.raises(ValueError, match="listen_id"):
+        originate_fields("1001", "2001", listen_id)
 
 
 async def test_listen_sends_one_async_originate():
     ami = FakeAmi()
-    await LiveListener(ami, ring_timeout_ms=5000).listen("1003", "2002")
+    await LiveListener(ami, ring_timeout_ms=5000).listen("1003", "2002", 7)
     [(action, fields)] = ami.sent
     assert action == "Originate" and fields["Timeout"] == "5000" and fields["Async"] == "true"
-    assert (fields["Channel"], fields["Exten"]) == ("PJSIP/2002", "1003")
+    assert (fields["Channel"], fields["Exten"], fields["ChannelId"]) == ("PJSIP/2002", "1003", "listen-2002-1003-7")
 
 
 async def test_a_listener_whose_phone_is_not_registered_rings_nothing():
     ami = FakeAmi(registered=False)
     with pytest.raises(ListenerPhoneOffline, match="2002"):
-        await LiveListener(ami).listen("1003", "2002")
+        await LiveListener(ami).listen("1003", "2002", 7)
     assert ami.asked == [("PJSIPShowEndpoint", {"Endpoint": "2002"})] and ami.sent == []
 
 
 async def test_a_bad_extension_sends_nothing():
     ami = FakeAmi()
     with pytest.raises(ValueError):
-        await LiveListener(ami).listen("1001", "admin")
+        await LiveListener(ami).listen("1001", "admin", 7)
     assert ami.sent == []
 
 
@@ -88,7 +92,7 @@ async def test_a_bad_extension_sends_nothing():
 ])
 async def test_asterisk_away_or_refusing_is_telephony_unavailable(failure):
     with pytest.raises(TelephonyUnavailable):
-        await LiveListener(FakeAmi(fail=failure)).listen("1001", "2001")
+        await LiveListener(FakeAmi(fail=failure)).listen("1001", "2001", 7)
 
 
 def test_supervisor_listen_is_reachable_only_through_ami():
@@ -106,7 +110,7 @@ def test_supervisor_listen_is_reachable_only_through_ami():
     assert set(options) == set("bqES")
 
 
-LISTEN_ID = "listen-2001-1001-5f0c2a9be431"
+LISTEN_ID = "listen-2001-1001-731"
 
 
 def originate_response(response: str, reason: str, uniqueid: str = LISTEN_ID) -> dict[str, str]:
@@ -122,17 +126,19 @@ def originate_response(response: str, reason: str, uniqueid: str = LISTEN_ID) ->
     ("Failure", "8", "congestion"), ("Failure", "0", "failed"), ("Failure", "1", "failed")])
 def test_originate_response_tells_the_listener_what_became_of_the_listen(response, reason, result):
     assert listen_message(originate_response(response, reason)) == {
-        "type": "listen", "ext": "2001", "agent": "1001", "result": result}
+        "type": "listen", "ext": "2001", "agent": "1001", "listen_id": 731, "result": result}
 
 
 def test_the_listening_channels_hangup_ends_the_listen():
     hangup = {"Event": "Hangup", "Channel": "PJSIP/2001-0000001a", "Uniqueid": LISTEN_ID, "Linkedid": LISTEN_ID,
               "Cause": "16", "Cause-txt": "Normal Clearing"}
-    assert listen_message(hangup) == {"type": "listen", "ext": "2001", "agent": "1001", "result": "ended"}
+    assert listen_message(hangup) == {"type": "listen", "ext": "2001", "agent": "1001", "listen_id": 731,
+                                      "result": "ended"}
 
 
-@pytest.mark.parametrize("uniqueid", ["1790000000.17", "listen-2001-1001", "listen-2001-<b>-x", "listen-a-1001-x",
-                                      "listen-2001-1001-x-y", ""])
+@pytest.mark.parametrize("uniqueid", ["1790000000.17", "listen-2001-1001", "listen-2001-<b>-7", "listen-a-1001-7",
+                                      "listen-2001-1001-7-8", "listen-2001-1001-x", "listen-2001-1001-0",
+                                      "listen-2001-1001-07", "listen-2001-1001-" + "9" * 19, ""])
 def test_other_channels_and_malformed_ids_make_no_listen_message(uniqueid):
     assert listen_message(originate_response("Success", "4", uniqueid)) is None
     assert listen_message({"Event": "Hangup", "Uniqueid": uniqueid}) is None
@@ -147,6 +153,20 @@ def test_the_live_hub_publishes_the_listen_outcome_with_its_event_time():
     queue = hub.subscribe()
     hub.handle({**originate_response("Failure", "3"), "Timestamp": "1790000000.250000"})
     hub.handle({"Event": "Hangup", "Uniqueid": "1790000000.17", "Linkedid": "1790000000.17"})
-    assert queue.get_nowait() == {"type": "listen", "ext": "2001", "agent": "1001", "result": "no_answer",
-                                  "event_at": 1790000000.25}
+    assert queue.get_nowait() == {"type": "listen", "ext": "2001", "agent": "1001", "listen_id": 731,
+                                  "result": "no_answer", "event_at": 1790000000.25}
     assert queue.empty()
+
+
+def test_the_audit_outcome_is_at_asterisks_event_time():
+    from datetime import datetime, timezone
+
+    from db.live_listen import ListenOutcome
+    from ivr.acd.listen import listen_outcome
+
+    def clock():
+        raise AssertionError("the event has a Timestamp")
+
+    outcome = listen_outcome({**originate_response("Success", "4"), "Timestamp": "1790000000.500000"}, clock)
+    assert outcome == ListenOutcome(731, "answered", datetime.fromtimestamp(1790000000.5, timezone.utc))
+    assert listen_outcome({"Event": "Hangup", "Uniqueid": "1790000000.17"}, clock) is None

@@ -210,6 +210,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    var role = document.querySelector('meta[name="me-role"]');
+    $("nav-audit").hidden = !(role && role.content === "admin");   // the page itself refuses anyone else
     $("rec-form").addEventListener("submit", function (event) { event.preventDefault(); play($("rec-linkedid").value); });
     window.I18N.onChange(function () { renderQueues(); renderAgents(); loadCalls(); });
     setInterval(tick, 1000);

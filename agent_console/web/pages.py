@@ -1,7 +1,9 @@
-"""The console's pages: sign-in, sign-out, the agent's view and the supervisor's view.
+"""The console's pages: sign-in, sign-out, the agent's view, the supervisor's view and the
+admins' access log.
 
 Pages are plain HTML filled with string.Template (every value escaped); the JS in static/
-does the rest. Agents reaching a supervisor page get 403.
+does the rest. Agents reaching a supervisor page get 403; anyone but an admin reaching the
+access log gets 403.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from string import Template
 from aiohttp import web
 
 from agent_console import i18n
+from agent_console.api.audit_log import may_read_audit
 from agent_console.keys import CONFIG, Principal, pool_of
 from agent_console.web.session import (
     clear_session_cookie,
@@ -121,6 +124,14 @@ async def supervisor_page(request: web.Request) -> web.Response:
     if not who.sees_all_calls:
         raise web.HTTPForbidden(text="Chỉ dành cho giám sát viên. / Supervisors only.")
     return await _page(request, "supervisor.html")
+
+
+@routes.get("/audit", name="audit_page")
+async def audit_page(request: web.Request) -> web.Response:
+    who = await _signed_in(request)
+    if not may_read_audit(who):
+        raise web.HTTPForbidden(text="Chỉ dành cho quản trị viên. / Admins only.")
+    return await _page(request, "audit.html")
 
 
 routes.static("/static", STATIC_DIR, name="static")

@@ -31,12 +31,13 @@ def base_url(controller) -> str:
     return f"http://127.0.0.1:{controller.settings.http_port}"
 
 
-async def sign_in(page, controller, ext: str, password: str | None = None) -> None:
+async def sign_in(page, controller, ext: str, password: str | None = None, landing: str = "agent") -> None:
+    """Signs in from the form; agents land on /agent, supervisors and admins on /supervisor."""
     await page.goto(base_url(controller) + "/")
     await page.fill("#ext", ext)
     await page.fill("#password", password or f"demo{ext}")
     await page.click("#login-submit")
-    await page.wait_for_url("**/agent")
+    await page.wait_for_url(f"**/{landing}")
     await page.wait_for_selector("#live-status.on")
 
 

@@ -1,0 +1,78 @@
+// The admins' access log: who listened live to which call (and whether they heard it, for how
+// long), and who played or downloaded which recording. Newest first, "More" pages on with
+// next_before_id. Every value is inserted with textContent.
+"use strict";
+(function () {
+  var t = function (key) { return window.I18N.t(key); };
+  var $ = function (id) { return document.getElementById(id); };
+  var api = window.Console.api, fmtTime = window.Console.fmtTime;
+  var MISSED = { no_answer: true, busy: true, congestion: true, failed: true };
+
+  function cell(tr, text, cls) {
+    var td = document.createElement("td");
+    td.textContent = text === null || text === undefined ? "" : String(text);
+    if (cls) { td.className = cls; }
+    tr.appendChild(td);
+  }
+
+  function heardFor(row) {
+    if (!row.answered_at || !row.ended_at) { return ""; }
+    var s = Math.max(0, Math.round((Date.parse(row.ended_at) - Date.parse(row.answered_at)) / 1000));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  function listenRow(row) {
+    var tr = document.createElement("tr");
+    tr.setAttribute("data-id", row.id);
+    cell(tr, fmtTime(row.at));
+    cell(tr, row.listener_ext);
+    cell(tr, t("role." + row.listener_role));
+    cell(tr, row.agent_ext);
+    cell(tr, row.linkedid);
+    cell(tr, row.result ? t("audit.result." + row.result) : t("audit.ringing"),
+         row.result === "answered" ? "result result-answered" : (MISSED[row.result] ? "result result-missed" : "result"));
+    cell(tr, heardFor(row), "heard");
+    cell(tr, row.remote_addr);
+    return tr;
+  }
+
+  function accessRow(row) {
+    var tr = document.createElement("tr");
+    tr.setAttribute("data-id", row.id);
+    cell(tr, fmtTime(row.at));
+    cell(tr, row.ext);
+    cell(tr, t("role." + row.role));
+    cell(tr, t("audit.action." + row.action));
+    cell(tr, row.linkedid);
+    cell(tr, row.remote_addr);
+    return tr;
+  }
+
+  // One log on the page: its API path, the key of its rows, and how a row is drawn.
+  function Log(path, key, draw, ids) {
+    var before = null;
+    function load(more) {
+      var url = path + "?limit=50" + (more && before ? "&before_id=" + before : "");
+      $(ids.error).textContent = "";
+      return api("GET", url).then(function (r) {
+        if (r.status !== 200) { $(ids.error).textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
+        var body = $(ids.rows);
+        if (!more) { body.replaceChildren(); }
+        r.body[key].forEach(function (row) { body.appendChild(draw(row)); });
+        before = r.body.next_before_id;
+        $(ids.more).hidden = !before;
+      });
+    }
+    $(ids.more).addEventListener("click", function () { load(true); });
+    return load;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var listens = Log("/api/v1/audit/live-listen", "listens", listenRow,
+                      { rows: "listen-rows", more: "listen-more", error: "listen-error" });
+    var accesses = Log("/api/v1/audit/recordings", "accesses", accessRow,
+                       { rows: "access-rows", more: "access-more", error: "access-error" });
+    function all() { listens(false); accesses(false); }
+    window.I18N.ready.then(function () { window.I18N.onChange(all); all(); });
+  });
+})();

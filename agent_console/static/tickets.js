@@ -16,7 +16,7 @@
     parent.appendChild(tr);
   }
 
-  function when(iso) { return iso ? new Date(iso).toLocaleString(window.I18N.lang() === "vi" ? "vi-VN" : "en-GB", { hour12: false }) : ""; }
+  var when = window.Console.fmtTime;
 
   function search(event) {
     if (event) { event.preventDefault(); }

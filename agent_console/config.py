@@ -11,6 +11,7 @@ class ConsoleConfig:
     max_password_chars: int = 1024       # longer is a malformed request (400), never hashed
     calls_default_limit: int = 100
     calls_max_limit: int = 500
+    short_abandon_s: int = 5             # the reports' default; the controller's IVR_SHORT_ABANDON
 
     def __post_init__(self) -> None:
         if self.session_ttl_s < 60:
@@ -23,4 +24,6 @@ class ConsoleConfig:
         """Read console_* attributes when the process settings have them (duck-typed: no ivr import)."""
         values = {name: getattr(settings, f"console_{name}") for name in cls.__dataclass_fields__
                   if hasattr(settings, f"console_{name}")}
+        if hasattr(settings, "short_abandon_s"):     # one threshold for the call records and the reports
+            values["short_abandon_s"] = settings.short_abandon_s
         return cls(**values)

@@ -1,7 +1,9 @@
 """GET /api/v1/reports/summary: the published figures by day and branch (JSON, or CSV with format=csv).
 
 `from` and `to` are local dates in the hotline's time zone, both inclusive: the range is
-[from 00:00, to + 1 day 00:00) local time. Supervisors and admins only.
+[from 00:00, to + 1 day 00:00) local time. Optional `short_abandon_s` (default: the controller's
+IVR_SHORT_ABANDON) and `service_level_s` (default 20, as on the wallboard): whole seconds 0-600.
+Supervisors and admins only.
 """
 from __future__ import annotations
 
@@ -11,12 +13,15 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from agent_console.api.wallboard import SERVICE_LEVEL_S
 from agent_console.errors import ApiError
-from agent_console.keys import pool_of, principal_of
+from agent_console.keys import CONFIG, pool_of, principal_of
 from db.reports import HOTLINE_TZ, rows_to_csv, summary
 
 routes = web.RouteTableDef()
 MAX_RANGE_DAYS = 366
+MAX_THRESHOLD_S = 600
+_WHOLE_SECONDS = re.compile(r"^[0-9]{1,3}$")
 FORMATS = ("json", "csv")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # date.fromisoformat also takes 20210901
 
@@ -33,8 +38,12 @@ async def summary_report(request: web.Request) -> web.Response:
     output = request.query.get("format") or "json"
     if output not in FORMATS:
         raise ApiError(400, "format must be json or csv")
+    short_abandon_s = seconds(request.query.get("short_abandon_s"), "short_abandon_s",
+                              request.app[CONFIG].short_abandon_s)
+    service_level_s = seconds(request.query.get("service_level_s"), "service_level_s", SERVICE_LEVEL_S)
     start, end = local_bounds(first, last, HOTLINE_TZ)
-    report = await summary(pool_of(request), start=start, end=end, tz=HOTLINE_TZ)
+    report = await summary(pool_of(request), start=start, end=end, tz=HOTLINE_TZ,
+                           short_abandon_s=short_abandon_s, service_level_s=service_level_s)
     if output == "csv":
         filename = f"1022-summary-{first.isoformat()}-{last.isoformat()}.csv"
         return web.Response(text=rows_to_csv(report["by_day_branch"]), content_type="text/csv",
@@ -53,6 +62,15 @@ def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise ApiError(400, f"to: the range may cover at most {MAX_RANGE_DAYS} days")
     return first, last
+
+
+def seconds(raw: str | None, name: str, default: int) -> int:
+    """A threshold in whole seconds, 0..MAX_THRESHOLD_S; `default` when absent."""
+    if raw is None or raw == "":
+        return default
+    if not _WHOLE_SECONDS.match(raw) or int(raw) > MAX_THRESHOLD_S:
+        raise ApiError(400, f"{name} must be whole seconds between 0 and {MAX_THRESHOLD_S}")
+    return int(raw)
 
 
 def _date(name: str, raw: str | None) -> date:

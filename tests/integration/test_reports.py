@@ -273,11 +273,28 @@ async def test_http_without_token_is_401(client):
     ("from=2021-01-01&to=2022-01-02", "to"),
     ("from=2021-01-01&to=9999-12-31", "to"),
     ("from=2021-09-01&to=2021-09-03&format=xml", "format"),
+    ("from=2021-09-01&to=2021-09-03&short_abandon_s=-1", "short_abandon_s"),
+    ("from=2021-09-01&to=2021-09-03&short_abandon_s=5.5", "short_abandon_s"),
+    ("from=2021-09-01&to=2021-09-03&service_level_s=601", "service_level_s"),
+    ("from=2021-09-01&to=2021-09-03&service_level_s=%3Cb%3E", "service_level_s"),
 ])
 async def test_http_bad_query_is_400_naming_the_parameter(client, pool, query, names):
     resp = await _get(client, pool, "2001", query)
     assert resp.status == 400
     assert names in (await resp.json())["error"]
+
+
+async def test_http_thresholds_come_from_the_query_else_the_configuration(client, pool):
+    query = "from=2021-09-01&to=2021-09-03"
+    strict = await summary(pool, start=START, end=END, tz=TZ, short_abandon_s=0, service_level_s=600)
+    resp = await _get(client, pool, "2001", query + "&short_abandon_s=0&service_level_s=600")
+    assert resp.status == 200 and await resp.json() == strict
+    configured = await summary(pool, start=START, end=END, tz=TZ, short_abandon_s=10)
+    assert configured["totals"]["short_abandoned"] != strict["totals"]["short_abandoned"]   # the data tells them apart
+    app = init_app(ConsoleConfig(short_abandon_s=10), lambda: pool, AllHealthy())
+    async with TestClient(TestServer(app, host="127.0.0.1")) as other:
+        resp = await _get(other, pool, "2001", query)
+        assert resp.status == 200 and await resp.json() == configured
 
 
 async def test_http_366_days_is_allowed(client, pool):

@@ -44,6 +44,11 @@ def test_config_validation_and_from_settings():
     assert ConsoleConfig.from_settings(Settings()).session_ttl_s == 3600
     assert ConsoleConfig.from_settings(object()) == ConsoleConfig()
 
+    class ControllerSettings:
+        short_abandon_s = 12       # IVR_SHORT_ABANDON: the reports use the call records' threshold
+
+    assert ConsoleConfig.from_settings(ControllerSettings()).short_abandon_s == 12
+
 
 def test_openapi_document_is_3_1_with_bearer_auth():
     assert DOCUMENT["openapi"] == "3.1.0"

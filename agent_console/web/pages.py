@@ -1,8 +1,8 @@
-"""The console's pages: sign-in, sign-out, the agent's view, the supervisor's view and the
-admins' access log.
+"""The console's pages: sign-in, sign-out, the agent's view, the supervisor's view and reports,
+and the admins' access log.
 
 Pages are plain HTML filled with string.Template (every value escaped); the JS in static/
-does the rest. Agents reaching a supervisor page get 403; anyone but an admin reaching the
+does the rest. Agents reaching a supervisor page (wallboard, reports) get 403; anyone but an admin reaching the
 access log gets 403.
 """
 from __future__ import annotations
@@ -124,6 +124,14 @@ async def supervisor_page(request: web.Request) -> web.Response:
     if not who.sees_all_calls:
         raise web.HTTPForbidden(text="Chỉ dành cho giám sát viên. / Supervisors only.")
     return await _page(request, "supervisor.html")
+
+
+@routes.get("/reports", name="reports_page")
+async def reports_page(request: web.Request) -> web.Response:
+    who = await _signed_in(request)
+    if not who.sees_all_calls:
+        raise web.HTTPForbidden(text="Chỉ dành cho giám sát viên. / Supervisors only.")
+    return await _page(request, "reports.html")
 
 
 @routes.get("/audit", name="audit_page")

@@ -5,6 +5,8 @@ process's asyncpg pool and a Health implementation, then runs it on 127.0.0.1:IV
 """
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from agent_console import live, openapi
@@ -14,7 +16,7 @@ from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
-from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, LIVE_LISTEN, POOL, QUEUE_VIEW
+from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT
 from agent_console.ports import AgentControl, Health, LiveFeed, LiveListen, PoolProvider, QueueView
 from agent_console.web import pages
 from agent_console.web.session import LIMITER, LoginLimiter, auth_middleware
@@ -34,6 +36,7 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
     app[POOL] = pool_provider
     app[HEALTH] = health
     app[LIMITER] = LoginLimiter()
+    app[REPORT_SLOT] = asyncio.Semaphore(1)
     if agent_control is not None:
         app[AGENT_CONTROL] = agent_control
     if queue_view is not None:

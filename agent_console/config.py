@@ -12,12 +12,15 @@ class ConsoleConfig:
     calls_default_limit: int = 100
     calls_max_limit: int = 500
     short_abandon_s: int = 5             # the reports' default; the controller's IVR_SHORT_ABANDON
+    report_wait_s: float = 30.0          # a report waits this long for the one report slot, then 503
 
     def __post_init__(self) -> None:
         if self.session_ttl_s < 60:
             raise ValueError("session_ttl_s must be at least 60")
         if not 1 <= self.calls_default_limit <= self.calls_max_limit:
             raise ValueError("calls_default_limit must be between 1 and calls_max_limit")
+        if not self.report_wait_s > 0:
+            raise ValueError("report_wait_s must be positive")
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ConsoleConfig":

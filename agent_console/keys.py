@@ -1,6 +1,7 @@
 """Typed application keys and the per-request principal (who is calling)."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import asyncpg
@@ -15,6 +16,9 @@ HEALTH = web.AppKey("health", Health)
 AGENT_CONTROL = web.AppKey("agent_control", AgentControl)
 QUEUE_VIEW = web.AppKey("queue_view", QueueView)
 LIVE_LISTEN = web.AppKey("live_listen", LiveListen)
+# One report computed at a time: a report is one PostgreSQL backend at full speed on one core, and
+# the calls need the other (agent_console/api/reports.py).
+REPORT_SLOT = web.AppKey("report_slot", asyncio.Semaphore)
 
 
 @dataclass(frozen=True)

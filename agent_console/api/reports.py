@@ -3,10 +3,13 @@
 `from` and `to` are local dates in the hotline's time zone, both inclusive: the range is
 [from 00:00, to + 1 day 00:00) local time. Optional `short_abandon_s` (default: the controller's
 IVR_SHORT_ABANDON) and `service_level_s` (default 20, as on the wallboard): whole seconds 0-600.
-Supervisors and admins only.
+Supervisors and admins only. One report is computed at a time (REPORT_SLOT): a year of calls keeps
+a PostgreSQL backend busy for seconds, and two at once would take both cores from the calls; a
+request that cannot start within ConsoleConfig.report_wait_s gets 503.
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +18,7 @@ from aiohttp import web
 
 from agent_console.api.wallboard import SERVICE_LEVEL_S
 from agent_console.errors import ApiError
-from agent_console.keys import CONFIG, pool_of, principal_of
+from agent_console.keys import CONFIG, REPORT_SLOT, pool_of, principal_of
 from db.reports import HOTLINE_TZ, rows_to_csv, summary
 
 routes = web.RouteTableDef()
@@ -42,8 +45,16 @@ async def summary_report(request: web.Request) -> web.Response:
                               request.app[CONFIG].short_abandon_s)
     service_level_s = seconds(request.query.get("service_level_s"), "service_level_s", SERVICE_LEVEL_S)
     start, end = local_bounds(first, last, HOTLINE_TZ)
-    report = await summary(pool_of(request), start=start, end=end, tz=HOTLINE_TZ,
-                           short_abandon_s=short_abandon_s, service_level_s=service_level_s)
+    slot = request.app[REPORT_SLOT]
+    try:
+        await asyncio.wait_for(slot.acquire(), request.app[CONFIG].report_wait_s)
+    except asyncio.TimeoutError:
+        raise ApiError(503, "another report is being computed; try again in a moment") from None
+    try:
+        report = await summary(pool_of(request), start=start, end=end, tz=HOTLINE_TZ,
+                               short_abandon_s=short_abandon_s, service_level_s=service_level_s)
+    finally:
+        slot.release()
     if output == "csv":
         filename = f"1022-summary-{first.isoformat()}-{last.isoformat()}.csv"
         return web.Response(text=rows_to_csv(report["by_day_branch"]), content_type="text/csv",

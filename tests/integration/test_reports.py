@@ -2,6 +2,7 @@
 (tests/bench/dataset.py computes them in Python), in a database of their own."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -295,6 +296,22 @@ async def test_http_thresholds_come_from_the_query_else_the_configuration(client
     async with TestClient(TestServer(app, host="127.0.0.1")) as other:
         resp = await _get(other, pool, "2001", query)
         assert resp.status == 200 and await resp.json() == configured
+
+
+async def test_one_report_at_a_time_and_a_clear_503_when_the_slot_stays_taken(client, pool):
+    from agent_console.keys import REPORT_SLOT   # (`client` puts the people in the database)
+
+    app = init_app(ConsoleConfig(report_wait_s=2), lambda: pool, AllHealthy())
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        async with app[REPORT_SLOT]:                # another supervisor's report is being computed
+            resp = await _get(client, pool, "2001", "from=2021-09-01&to=2021-09-03")
+            assert resp.status == 503 and "another report" in (await resp.json())["error"]
+            waiting = asyncio.ensure_future(_get(client, pool, "2001", "from=2021-09-01&to=2021-09-01"))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()               # queued behind it, not refused yet
+        resp = await waiting                        # the slot came free within report_wait_s
+        assert resp.status == 200
+        assert (await _get(client, pool, "2001", "from=2021-09-01&to=2021-09-03")).status == 200
 
 
 async def test_http_366_days_is_allowed(client, pool):

@@ -8,6 +8,7 @@ access log gets 403.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from string import Template
@@ -118,28 +119,30 @@ async def tickets_page(request: web.Request) -> web.Response:
     return await _page(request, "tickets.html")
 
 
+_SUPERVISORS_ONLY = "Chỉ dành cho giám sát viên. / Supervisors only."
+
+
+async def _page_for(request: web.Request, template: str, allowed: Callable[[Principal], bool], refusal: str
+                    ) -> web.Response:
+    """The page when the signed-in person may see it, else 403 with `refusal`."""
+    if not allowed(await _signed_in(request)):
+        raise web.HTTPForbidden(text=refusal)
+    return await _page(request, template)
+
+
 @routes.get("/supervisor", name="supervisor_page")
 async def supervisor_page(request: web.Request) -> web.Response:
-    who = await _signed_in(request)
-    if not who.sees_all_calls:
-        raise web.HTTPForbidden(text="Chỉ dành cho giám sát viên. / Supervisors only.")
-    return await _page(request, "supervisor.html")
+    return await _page_for(request, "supervisor.html", lambda who: who.sees_all_calls, _SUPERVISORS_ONLY)
 
 
 @routes.get("/reports", name="reports_page")
 async def reports_page(request: web.Request) -> web.Response:
-    who = await _signed_in(request)
-    if not who.sees_all_calls:
-        raise web.HTTPForbidden(text="Chỉ dành cho giám sát viên. / Supervisors only.")
-    return await _page(request, "reports.html")
+    return await _page_for(request, "reports.html", lambda who: who.sees_all_calls, _SUPERVISORS_ONLY)
 
 
 @routes.get("/audit", name="audit_page")
 async def audit_page(request: web.Request) -> web.Response:
-    who = await _signed_in(request)
-    if not may_read_audit(who):
-        raise web.HTTPForbidden(text="Chỉ dành cho quản trị viên. / Admins only.")
-    return await _page(request, "audit.html")
+    return await _page_for(request, "audit.html", may_read_audit, "Chỉ dành cho quản trị viên. / Admins only.")
 
 
 routes.static("/static", STATIC_DIR, name="static")

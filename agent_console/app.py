@@ -1,7 +1,8 @@
 """init_app: the console's one aiohttp application factory (no module-level mutable state).
 
 The composition root (ivr/app.py) calls it with the console settings, a provider of the
-process's asyncpg pool and a Health implementation, then runs it on 127.0.0.1:IVR_HTTP_PORT.
+process's asyncpg pool, a Health implementation and the other contracts.ports it has, then runs
+it on 127.0.0.1:IVR_HTTP_PORT. Every key it stores is declared in agent_console/keys.py.
 """
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
-from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT
-from agent_console.ports import AgentControl, Health, LiveFeed, LiveListen, PoolProvider, QueueView
+from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, LIMITER, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT
 from agent_console.web import pages
-from agent_console.web.session import LIMITER, LoginLimiter, auth_middleware
+from agent_console.web.session import auth_middleware
+from agent_console.web.sign_in_limit import LoginLimiter
+from contracts.ports import AgentControl, Health, LiveFeed, LiveListen, PoolProvider, QueueView, RecordingStore
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -27,7 +29,7 @@ MAX_BODY_BYTES = 64 * 1024
 def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health, *,
              agent_control: AgentControl | None = None, queue_view: QueueView | None = None,
              live_feed: LiveFeed | None = None, live_listen: LiveListen | None = None,
-             recording_store: recordings_api.RecordingStore | None = None) -> web.Application:
+             recording_store: RecordingStore | None = None) -> web.Application:
     """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
     # error_middleware is outermost, so errors raised by the auth middleware become JSON too.
     app = web.Application(middlewares=[error_middleware, auth_middleware],

@@ -1,4 +1,7 @@
-"""Every error is JSON {"error": "..."} with the right status; database outages become 503."""
+"""Every error is JSON {"error": "..."} with the right status; database outages become 503.
+
+The domain's refusals (contracts.errors) are answered here, in one table: a handler lets them
+through and never maps them itself."""
 from __future__ import annotations
 
 import asyncio
@@ -8,10 +11,31 @@ import asyncpg
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from contracts.errors import (
+    AgentCommandRefused,
+    AgentUnknown,
+    CallUnknown,
+    DomainError,
+    ListenerPhoneOffline,
+    NotYourCall,
+    TelephonyUnavailable,
+)
+
 log = logging.getLogger(__name__)
 
 # What a request sees while PostgreSQL is away or restarting.
 DATABASE_DOWN = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+
+# The HTTP status of each domain refusal; the first class that matches wins.
+DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (AgentUnknown, 404),
+    (CallUnknown, 404),
+    (NotYourCall, 403),
+    (AgentCommandRefused, 409),
+    (ListenerPhoneOffline, 409),
+    (TelephonyUnavailable, 503),
+)
 
 
 class ApiError(Exception):
@@ -34,6 +58,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as exc:
         return json_error(exc.status, exc.message, exc.headers)
+    except DomainError as exc:
+        return domain_error(exc)
     except web.HTTPException as exc:
         if exc.status < 400 or not _wants_json(request):
             raise
@@ -46,6 +72,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(500, "internal error")
+
+
+def domain_error(exc: DomainError) -> web.Response:
+    status = next((code for kind, code in DOMAIN_STATUS if isinstance(exc, kind)), 400)
+    message = f"telephony unavailable: {exc}" if isinstance(exc, TelephonyUnavailable) else str(exc)
+    return json_error(status, message)
 
 
 def _wants_json(request: web.Request) -> bool:

@@ -1,24 +1,39 @@
-"""Typed application keys and the per-request principal (who is calling)."""
+"""Every typed application key of the console, and the per-request principal (who is calling).
+
+What init_app stores on the app is listed here and nowhere else: the settings, what the host
+process hands over (contracts.ports), and the console's own app-wide objects.
+"""
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import dataclass
 
 import asyncpg
 from aiohttp import web
 
 from agent_console.config import ConsoleConfig
-from agent_console.ports import AgentControl, Health, LiveListen, PoolProvider, QueueView
+from agent_console.ringing import RingingCalls
+from agent_console.web.sign_in_limit import LoginLimiter
+from contracts.ports import AgentControl, Health, LiveFeed, LiveListen, PoolProvider, QueueView, RecordingStore
 
+# -- settings and what the host process hands over (ivr/app.py) --------------------------------
 CONFIG = web.AppKey("config", ConsoleConfig)
 POOL = web.AppKey("pool_provider", PoolProvider)
 HEALTH = web.AppKey("health", Health)
 AGENT_CONTROL = web.AppKey("agent_control", AgentControl)
 QUEUE_VIEW = web.AppKey("queue_view", QueueView)
 LIVE_LISTEN = web.AppKey("live_listen", LiveListen)
+LIVE_FEED = web.AppKey("live_feed", LiveFeed)
+RECORDING_STORE = web.AppKey("recording_store", RecordingStore)
+
+# -- the console's own -------------------------------------------------------------------------
 # One report computed at a time: a report is one PostgreSQL backend at full speed on one core, and
 # the calls need the other (agent_console/api/reports.py).
 REPORT_SLOT = web.AppKey("report_slot", asyncio.Semaphore)
+LIMITER = web.AppKey("login_limiter", LoginLimiter)
+RINGING = web.AppKey("live_ringing", RingingCalls)
+SOCKETS = web.AppKey("live_sockets", weakref.WeakSet)
 
 
 @dataclass(frozen=True)

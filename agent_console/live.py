@@ -6,8 +6,8 @@ task. Agents receive their own agent/ringing messages and every queue count; sup
 admins everything. The Origin header must name the Host (403 otherwise): cookies ride along
 on cross-site WebSocket handshakes, so this is the WebSocket's CSRF check.
 
-`Calls` is one app-level subscriber that remembers each agent's latest ringing message, so the
-caller-history API can tell which caller an agent is talking to.
+`RingingCalls` (agent_console/ringing.py) is one app-level subscriber that remembers each agent's
+latest ringing message, so the caller-history API can tell which caller an agent is talking to.
 """
 from __future__ import annotations
 
@@ -21,38 +21,15 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from agent_console.keys import AGENT_CONTROL, Principal, principal_of
-from agent_console.ports import LiveFeed
+from agent_console.keys import AGENT_CONTROL, LIVE_FEED, RINGING, SOCKETS, Principal, principal_of
+from agent_console.ringing import RingingCalls
+from contracts.ports import LiveFeed
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
-LIVE_FEED = web.AppKey("live_feed", LiveFeed)
-
-
-class Calls:
-    """Latest ringing message per agent extension (caller number, queue, linkedid)."""
-
-    def __init__(self) -> None:
-        self.ringing: dict[str, Mapping[str, Any]] = {}
-
-    async def follow(self, feed: LiveFeed) -> None:
-        queue = feed.subscribe()
-        try:
-            while True:
-                message = await queue.get()
-                if message.get("type") == "ringing":
-                    self.ringing[str(message.get("ext"))] = message
-        finally:
-            feed.unsubscribe(queue)
-
-
-CALLS = web.AppKey("live_calls", Calls)
-SOCKETS = web.AppKey("live_sockets", weakref.WeakSet)
-
-
 def setup(app: web.Application, feed: LiveFeed | None) -> None:
-    app[CALLS] = Calls()
+    app[RINGING] = RingingCalls()
     app[SOCKETS] = weakref.WeakSet()
     app.router.add_routes(routes)
     if feed is None:
@@ -63,7 +40,7 @@ def setup(app: web.Application, feed: LiveFeed | None) -> None:
 
 
 async def _follow_calls(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[CALLS].follow(app[LIVE_FEED]), name="console-live-calls")
+    task = asyncio.create_task(app[RINGING].follow(app[LIVE_FEED]), name="console-live-calls")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -1,13 +1,14 @@
 """Agents' live state and commands, and live queues.
 
-An agent may act only on himself; supervisors and admins on anyone. Errors: unknown agent 404,
-a command the state does not allow 409 (e.g. ready while on a call), Asterisk away 503.
+An agent may act only on himself; supervisors and admins on anyone. The service's refusals
+(unknown agent, a command the state does not allow, Asterisk away) pass through to
+agent_console/errors.py, which answers 404, 409 and 503.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,12 +17,7 @@ from aiohttp import web
 from agent_console.api.forms import json_object
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, QUEUE_VIEW, pool_of, principal_of
-from agent_console.ports import (
-    AgentCommandRefused,
-    AgentControl,
-    AgentUnknown,
-    TelephonyUnavailable,
-)
+from contracts.ports import AgentControl
 from db.agents import get_agent, list_agents
 
 routes = web.RouteTableDef()
@@ -51,9 +47,9 @@ async def agent_command(request: web.Request) -> web.Response:
     control = _control(request)
     if command == "pause":
         reason = parse_reason(await json_object(request))
-        state = await run_command(control.pause(ext, reason))
+        state = await control.pause(ext, reason)
     else:
-        state = await run_command(getattr(control, command)(ext))
+        state = await getattr(control, command)(ext)
     return web.json_response(_agent_row(ext, agent["name"], state))
 
 
@@ -66,23 +62,8 @@ async def queues(request: web.Request) -> web.Response:
     view = request.app.get(QUEUE_VIEW)
     if view is None:
         raise ApiError(503, "queue view not available")
-    try:
-        rows = await view.queues()
-    except TelephonyUnavailable as exc:
-        raise ApiError(503, f"telephony unavailable: {exc}") from None
+    rows = await view.queues()
     return web.json_response({"queues": [dict(r) for r in rows]}, headers={"Cache-Control": "no-store"})
-
-
-async def run_command(command: Awaitable[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """Await an AgentControl command, turning its refusals into API errors."""
-    try:
-        return await command
-    except AgentUnknown as exc:
-        raise ApiError(404, str(exc)) from None
-    except AgentCommandRefused as exc:
-        raise ApiError(409, str(exc)) from None
-    except TelephonyUnavailable as exc:
-        raise ApiError(503, f"telephony unavailable: {exc}") from None
 
 
 def parse_reason(body: Mapping[str, Any]) -> str:
@@ -95,8 +76,6 @@ def parse_reason(body: Mapping[str, Any]) -> str:
     if any(unicodedata.category(ch).startswith("C") for ch in reason):
         raise ApiError(400, "reason must not contain control characters")
     return reason
-
-
 
 
 def _control(request: web.Request) -> AgentControl:

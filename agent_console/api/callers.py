@@ -8,8 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from agent_console.errors import ApiError
-from agent_console.keys import AGENT_CONTROL, pool_of, principal_of
-from agent_console.live import CALLS
+from agent_console.keys import AGENT_CONTROL, RINGING, pool_of, principal_of
 from db.caller_history import number_history
 from db.calls import get_call
 
@@ -40,7 +39,7 @@ async def _my_call_with(request: web.Request, ext: str, number: str) -> str | No
     if mine is None or mine.get("state") not in _IN_A_CALL or not mine.get("linkedid"):
         return None
     linkedid = mine["linkedid"]
-    ringing = request.app[CALLS].ringing.get(ext)
+    ringing = request.app[RINGING].ringing.get(ext)
     if ringing is not None and ringing.get("linkedid") == linkedid:
         return linkedid if ringing.get("caller_number") == number else None
     call = await get_call(pool_of(request), linkedid)

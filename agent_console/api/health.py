@@ -6,7 +6,7 @@ import logging
 from aiohttp import web
 
 from agent_console.keys import HEALTH
-from agent_console.ports import HEALTH_COMPONENTS
+from contracts.ports import HEALTH_COMPONENTS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()

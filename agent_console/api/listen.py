@@ -23,7 +23,6 @@ from aiohttp import web
 from agent_console.api.audit_log import audit_log_page
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, LIVE_LISTEN, pool_of, principal_of
-from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
 from db.agents import get_agent
 from db.live_listen import list_listens, record_listen
 
@@ -52,16 +51,12 @@ async def listen(request: web.Request) -> web.Response:
     if ext == principal.ext:
         raise ApiError(409, "you cannot listen to your own call")
     linkedid = state.get("linkedid")
-    try:
+    try:   # ListenerPhoneOffline (409) and TelephonyUnavailable (503) roll the row back and pass through
         async with pool.acquire() as con, con.transaction():
             listen_id = await record_listen(con, agent_ext=ext, listener_ext=principal.ext,
                                             listener_role=principal.role, linkedid=linkedid,
                                             remote_addr=request.remote)
             await listener.listen(ext, principal.ext, listen_id)
-    except ListenerPhoneOffline as exc:
-        raise ApiError(409, str(exc)) from None
-    except TelephonyUnavailable as exc:
-        raise ApiError(503, f"telephony unavailable: {exc}") from None
     except ValueError as exc:       # the listener's own ext is not a phone's (not digits)
         raise ApiError(409, f"your extension has no phone to ring: {exc}") from None
     log.info("live listen %d: %s (%s) listens to %s, call %s", listen_id, principal.ext, principal.role, ext, linkedid)

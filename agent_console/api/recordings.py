@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 
 from agent_console.api.audit_log import audit_log_page
 from agent_console.errors import ApiError
-from agent_console.keys import Principal, pool_of, principal_of
+from agent_console.keys import RECORDING_STORE, Principal, pool_of, principal_of
+from contracts.ports import RecordingStore
 from db.recordings import (
     get_recording,
     get_recording_of_call,
@@ -30,17 +31,6 @@ routes = web.RouteTableDef()
 
 _ID = re.compile(r"^[0-9]{1,18}$")
 AUDIO_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-class RecordingStore(Protocol):
-    """Finds a recording's file (implemented by recordings/call_files.py, handed over by ivr/app.py)."""
-
-    async def locate(self, file_name: str) -> Path | None:
-        """The file's path when it exists as a regular file; ValueError for a name that is not <linkedid>.wav."""
-        ...
-
-
-RECORDING_STORE = web.AppKey("recording_store", RecordingStore)
 
 
 def setup(app: web.Application, store: RecordingStore | None) -> None:

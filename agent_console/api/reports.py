@@ -29,10 +29,6 @@ FORMATS = ("json", "csv")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # date.fromisoformat also takes 20210901
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_routes(routes)
-
-
 @routes.get("/api/v1/reports/summary", name="reports_summary")
 async def summary_report(request: web.Request) -> web.Response:
     if not principal_of(request).sees_all_calls:

@@ -1,5 +1,5 @@
-"""Tickets (phản ánh): one ticket with its history, a ticket without a call, a status change,
-and a text search. (The list and the wrap-up that creates a call's ticket are in wrapups.py.)
+"""Tickets (phản ánh): the list, one ticket with its history, a ticket without a call, a status
+change, and a text search. (The wrap-up that creates a call's ticket is in wrapups.py.)
 
 Agents see and change the tickets they created; supervisors and admins every ticket.
 """
@@ -17,6 +17,7 @@ from agent_console.api.wrapups import (
 from agent_console.api.forms import json_object, text_field
 from agent_console.errors import ApiError
 from agent_console.keys import Principal, pool_of, principal_of
+from db.wrapups import TICKET_STATUSES, list_tickets
 from db.tickets import (
     NEXT_STATUSES,
     NewTicket,
@@ -28,6 +29,21 @@ from db.tickets import (
 )
 
 routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/tickets", name="tickets")
+async def tickets(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    status = request.query.get("status") or None
+    if status is not None and status not in TICKET_STATUSES:
+        raise ApiError(400, f"status must be one of {', '.join(TICKET_STATUSES)}")
+    limit_text = request.query.get("limit") or "100"
+    if not limit_text.isascii() or not limit_text.isdigit() or not 1 <= int(limit_text) <= 500:
+        raise ApiError(400, "limit must be a whole number between 1 and 500")
+    rows = await list_tickets(pool_of(request), limit=int(limit_text), status=status,
+                              linkedid=request.query.get("linkedid") or None,
+                              created_by=None if principal.sees_all_calls else principal.ext)
+    return web.json_response({"tickets": rows})
 
 
 @routes.get("/api/v1/tickets/search", name="ticket_search")

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 
-import asyncpg
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from agent_console.errors import ApiError
-from agent_console.keys import Principal, pool_of, set_principal
+from agent_console.keys import LIMITER, Principal, pool_of, set_principal
 from db.sessions import get_session
-from db.sign_in_failures import clear_failures, record_failure, recent_failures
 
 COOKIE = "ivr1022_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -46,25 +43,6 @@ def clear_session_cookie(response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE, path="/")
 
 
-@dataclass(frozen=True)
-class LoginLimiter:
-    """At most `limit` failed sign-ins per (ext, client address) in `window_s`; then 429.
-    The failures are in the database (db/sign_in_failures.py): a restart does not reset them."""
-
-    limit: int = 5
-    window_s: float = 300.0
-
-    async def blocked(self, pool: asyncpg.Pool, key: tuple[str, str]) -> bool:
-        return await recent_failures(pool, *key, self.window_s) >= self.limit
-
-    async def failed(self, pool: asyncpg.Pool, key: tuple[str, str]) -> None:
-        await record_failure(pool, *key, self.window_s)
-
-    async def succeeded(self, pool: asyncpg.Pool, key: tuple[str, str]) -> None:
-        await clear_failures(pool, *key)
-
-
-LIMITER = web.AppKey("login_limiter", LoginLimiter)
 
 
 async def login_key(request: web.Request) -> tuple[str, str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agent_console.ports import TelephonyUnavailable
+from contracts.errors import TelephonyUnavailable
+from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiError
 from ivr.constants import QUEUES
 
@@ -14,7 +15,7 @@ _FREE_STATUSES = ("1", "0")
 
 
 class QueueMonitor:
-    def __init__(self, ami) -> None:
+    def __init__(self, ami: AmiActions) -> None:
         self._ami = ami
 
     async def queues(self) -> list[Mapping[str, Any]]:

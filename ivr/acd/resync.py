@@ -15,10 +15,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 
-from agent_console.ports import TelephonyUnavailable
+from contracts.errors import TelephonyUnavailable
 from ivr.acd import states as machine
 from ivr.acd.service import AgentService, Membership, member_fields
 from ivr.acd.states import AgentState
+from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 Member = Mapping[str, str]
 
 
-async def resync_members(service: AgentService, ami, *, attempts: int = 30, delay: float = 1.0) -> None:
+async def resync_members(service: AgentService, ami: AmiActions, *, attempts: int = 30, delay: float = 1.0) -> None:
     status = await _queue_status(ami, attempts, delay)
     if status is None:
         return

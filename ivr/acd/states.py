@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from agent_console.ports import AgentCommandRefused
+from contracts.errors import AgentCommandRefused
 
 LOGGED_OUT = "logged_out"
 READY = "ready"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_console.live import SOCKETS
+from agent_console.keys import SOCKETS
 from tests.e2e.console_helpers import (
     new_number,
     queues_loaded,
@@ -78,7 +78,7 @@ async def test_page_reconnects_and_refetches_after_the_socket_drops(controller, 
     page = await new_page()
     await sign_in(page, controller, ext)
     await page.wait_for_selector('#my-state[data-state="logged_out"]')
-    app = controller._runner.app
+    app = controller.console.app
     try:
         for ws in list(app[SOCKETS]):         # the server drops every console socket
             await ws.close()

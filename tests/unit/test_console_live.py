@@ -25,9 +25,9 @@ def test_agent_called_becomes_a_screen_pop_for_the_member():
 def test_hub_publishes_queue_counts_and_agent_states_and_drops_oldest_for_a_slow_reader():
     hub = LiveHub(maxsize=2)
     slow = hub.subscribe()
-    hub.handle({"Event": "QueueCallerJoin", "Queue": "cdc", "Count": "1"})
-    hub.handle({"Event": "QueueCallerAbandon", "Queue": "cdc"})            # no Count: ignored
-    hub.handle({"Event": "QueueCallerLeave", "Queue": "cdc", "Count": "0"})
+    hub.on_queue_count({"Event": "QueueCallerJoin", "Queue": "cdc", "Count": "1"})
+    hub.on_queue_count({"Event": "QueueCallerAbandon", "Queue": "cdc"})            # no Count: ignored
+    hub.on_queue_count({"Event": "QueueCallerLeave", "Queue": "cdc", "Count": "0"})
     since = datetime(2021, 8, 19, 8, 0, tzinfo=UTC)
     hub.agent_states.publish({"ext": "1001", "state": "ready", "reason": None, "since": since, "linkedid": None})
     assert [slow.get_nowait() for _ in range(slow.qsize())] == [
@@ -35,7 +35,7 @@ def test_hub_publishes_queue_counts_and_agent_states_and_drops_oldest_for_a_slow
         {"type": "agent", "ext": "1001", "state": "ready", "reason": None, "since": since.isoformat(),
          "linkedid": None}]
     hub.unsubscribe(slow)
-    hub.handle({"Event": "QueueCallerJoin", "Queue": "cdc", "Count": "1"})
+    hub.on_queue_count({"Event": "QueueCallerJoin", "Queue": "cdc", "Count": "1"})
     assert slow.empty()
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
+from contracts.errors import ListenerPhoneOffline, TelephonyUnavailable
 from ivr.acd.listen import LiveListener, checked_ext, listen_message, originate_fields
 from ivr.acd.live import LiveHub
 from ivr.ami.client import AmiActionFailed, AmiDisconnected
@@ -151,8 +151,8 @@ def test_an_unrelated_event_of_a_listening_channel_makes_no_message():
 def test_the_live_hub_publishes_the_listen_outcome_with_its_event_time():
     hub = LiveHub()
     queue = hub.subscribe()
-    hub.handle({**originate_response("Failure", "3"), "Timestamp": "1790000000.250000"})
-    hub.handle({"Event": "Hangup", "Uniqueid": "1790000000.17", "Linkedid": "1790000000.17"})
+    hub.on_listen_event({**originate_response("Failure", "3"), "Timestamp": "1790000000.250000"})
+    hub.on_listen_event({"Event": "Hangup", "Uniqueid": "1790000000.17", "Linkedid": "1790000000.17"})
     assert queue.get_nowait() == {"type": "listen", "ext": "2001", "agent": "1001", "listen_id": 731,
                                   "result": "no_answer", "event_at": 1790000000.25}
     assert queue.empty()

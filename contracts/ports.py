@@ -1,17 +1,23 @@
-"""What the console needs from the process that hosts it, as small interfaces.
+"""The interfaces between the controller and the console, each declared once.
 
-The console never imports `ivr`: the composition root (ivr/app.py) hands init_app objects
-that satisfy these protocols (structural typing: no inheritance needed).
+Structural typing: an implementation needs no inheritance. Implemented by `ivr/acd/` (agents,
+queues, live feed, listening), `ivr/health.py` (health) and `recordings/call_files.py` (files);
+wired by `ivr/app.py`.
 """
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
 
 import asyncpg
 
 # The components /healthz reports, in this order; a provider may add more.
 HEALTH_COMPONENTS = ("asterisk", "ami", "agi", "database")
+
+# The process's one asyncpg pool, or None while it does not exist (the console answers 503).
+PoolProvider = Callable[[], "asyncpg.Pool | None"]
 
 
 class Health(Protocol):
@@ -20,37 +26,13 @@ class Health(Protocol):
         ...
 
 
-class PoolProvider(Protocol):
-    def __call__(self) -> asyncpg.Pool | None:
-        """The process's one asyncpg pool, None while it does not exist yet (requests get 503)."""
-        ...
-
-
-# -- agents and queues (implemented by ivr/acd, handed over by ivr/app.py) -----------------------
-
-class AgentUnknown(LookupError):
-    """No agent with that extension (404)."""
-
-
-class AgentCommandRefused(Exception):
-    """The command is not possible in the agent's current state, e.g. `ready` while on a call (409)."""
-
-
-class TelephonyUnavailable(Exception):
-    """Asterisk could not be reached or refused the action (503)."""
-
-
-class ListenerPhoneOffline(Exception):
-    """The listener's own phone has no registered contact, so it cannot ring (409)."""
-
-
 class AgentControl(Protocol):
     """Acts on agents' queue membership and reports their live state.
 
     A state is a mapping: ext, state (logged_out | ready | ringing | on_call | wrap_up | paused),
     reason (pause reason or None), since (datetime), linkedid (the call, or None).
     Commands return the new state; they raise AgentUnknown, AgentCommandRefused or
-    TelephonyUnavailable and change nothing when they do.
+    TelephonyUnavailable (contracts.errors) and change nothing when they do.
     """
 
     def snapshot(self) -> list[Mapping[str, Any]]:
@@ -88,13 +70,19 @@ class LiveListen(Protocol):
         ...
 
 
-# -- live updates for the console's WebSocket (implemented by ivr/acd/live.py) -------------------
-
 class LiveFeed(Protocol):
-    """JSON-ready messages: {"type": "agent" | "ringing" | "queue", ...} (see ivr/acd/live.py)."""
+    """JSON-ready messages: {"type": "agent" | "ringing" | "queue" | "listen", ...} (ivr/acd/live.py)."""
 
     def subscribe(self) -> asyncio.Queue[Mapping[str, Any]]:
         """A new bounded queue of every message; a full queue loses its oldest message."""
         ...
 
     def unsubscribe(self, queue: asyncio.Queue[Mapping[str, Any]]) -> None: ...
+
+
+class RecordingStore(Protocol):
+    """Finds a call recording's file (implemented by recordings/call_files.py)."""
+
+    async def locate(self, file_name: str) -> Path | None:
+        """The file's path when it exists as a regular file; ValueError for a name that is not <linkedid>.wav."""
+        ...

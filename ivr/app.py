@@ -1,13 +1,19 @@
-"""The controller process, wired in one place: AMI → call tracker → record writer → PostgreSQL,
-FastAGI routes, and the console's HTTP app. Everything is built here by constructor."""
+"""The controller process, wired in one place: AMI → ivr/events.py → call tracker, agent service,
+live feed and listening log; record writers → PostgreSQL; FastAGI routes; the console's HTTP app.
+
+The pool comes first and every part is built with it, by constructor. The parts start in the
+order of `Controller._parts` and an AsyncExitStack stops them in reverse, so a part added to that
+list is stopped by construction; the pool closes last.
+"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
+from typing import Protocol
 
 import asyncpg
-from aiohttp import web
 
 from agent_console.app import ConsoleConfig, init_app
 from db.migrate import migrate
@@ -23,6 +29,8 @@ from ivr.ami.client import AmiClient
 from ivr.calls.reconcile import Reconciler
 from ivr.calls.tracker import CallTracker
 from ivr.config import Settings
+from ivr.console_server import ConsoleServer
+from ivr.events import EventRoutes, event_routes
 from ivr.health import HealthMonitor
 from ivr.store.writer import RecordWriter
 from recordings.call_recordings import CallRecordings
@@ -30,88 +38,89 @@ from recordings.call_recordings import CallRecordings
 log = logging.getLogger(__name__)
 
 
+class Part(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Controller:
     def __init__(self, settings: Settings, database_url: str, recordings_dir: Path | None = None):
         self.settings = settings
         self.database_url = database_url
+        self.recordings_dir = recordings_dir
         self.pool: asyncpg.Pool | None = None
-        self.writer = RecordWriter(lambda: self.pool)
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    async def start(self) -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            self.pool = await connect_pool(self.database_url)
+            stack.push_async_callback(self._close_pool)
+            await self._migrate()
+            self._wire(self.pool)
+            for part in self._parts():
+                await part.start()
+                stack.push_async_callback(part.stop)
+            self._stack = stack.pop_all()      # started: stop() unwinds it; a failure above unwinds now
+        log.info("controller up: console http://%s:%d/", self.settings.http_host, self.settings.http_port)
+
+    async def stop(self) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
+
+    def _parts(self) -> list[Part]:
+        """Start order; stop is the reverse. The agent service is stopped after the AMI client
+        (its wrap-up timers may still send a QueuePause until then)."""
+        recordings = [self.recordings] if self.recordings is not None else []
+        return [self.writer, self.agent_states, self.listen_outcomes, self.agi, self.agents, self.ami,
+                self.reconciler, self.health, *recordings, self.console]
+
+    def _wire(self, pool: asyncpg.Pool) -> None:
+        settings = self.settings
+        self.writer = RecordWriter(pool)
+        self.agent_states = StateWriter(pool)
+        self.listen_outcomes = ListenOutcomeWriter(pool)
         self.tracker = CallTracker(self.writer.submit, short_abandon_s=settings.short_abandon_s)
+        self.live = LiveHub(path_of=self._ivr_path)
         self.ami = AmiClient("127.0.0.1", settings.ami_port, settings.ami_user, settings.ami_secret)
-        self.ami.subscribe(self.tracker.handle)
-        self.reconciler = Reconciler(lambda: self.pool, self.tracker, self.writer.submit, self.ami,
+        self.agents = AgentService(self.ami, pool, self.agent_states.submit,
+                                   wrapup_limit_s=settings.wrapup_limit_s, bus=self.live.agent_states)
+        self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes)
+        self.ami.subscribe(self.events.dispatch)
+        self.reconciler = Reconciler(pool, self.tracker, self.writer.submit, self.ami,
                                      short_abandon_s=settings.short_abandon_s)
         self.ami.on_connected(self.reconciler.on_connected)
-        self.agent_states = StateWriter(lambda: self.pool)
-        self.live = LiveHub(path_of=self._ivr_path)
-        self.ami.subscribe(self.live.handle)
-        self.agents = AgentService(self.ami, lambda: self.pool, self.agent_states.submit,
-                                   wrapup_limit_s=settings.wrapup_limit_s,
-                                   bus=self.live.agent_states)
-        self.ami.subscribe(self.agents.handle)
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
-        self.queues = QueueMonitor(self.ami)
-        self.listener = LiveListener(self.ami)
-        self.listen_outcomes = ListenOutcomeWriter(lambda: self.pool)
-        self.ami.subscribe(self.listen_outcomes.handle)
-        self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(lambda: self.pool))
-        self.health = HealthMonitor(self)
+        self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(pool))
+        self.health = HealthMonitor(pool, self.ami, self.agi)
         # MixMonitor's files: indexed, served to the console, deleted after the retention period.
-        self.recordings = (CallRecordings(lambda: self.pool, recordings_dir,
-                                          retention_days=settings.recording_retention_days)
-                           if recordings_dir is not None else None)
-        self._runner: web.AppRunner | None = None
+        self.recordings = (CallRecordings(pool, self.recordings_dir, retention_days=settings.recording_retention_days)
+                           if self.recordings_dir is not None else None)
+        self.console = ConsoleServer(self._console_app(), settings.http_host, settings.http_port)
+
+    def _console_app(self):
+        return init_app(ConsoleConfig.from_settings(self.settings), lambda: self.pool, self.health,
+                        agent_control=self.agents, queue_view=QueueMonitor(self.ami), live_feed=self.live,
+                        live_listen=LiveListener(self.ami),
+                        recording_store=self.recordings.files if self.recordings is not None else None)
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""
         call = self.tracker.calls.get(linkedid)
         return [(step.kind, step.value) for step in call.record.ivr_path] if call is not None else []
 
-    async def start(self) -> None:
-        self.pool = await connect_pool(self.database_url)
+    async def _migrate(self) -> None:
+        assert self.pool is not None
         async with self.pool.acquire() as con:
             applied = await migrate(con)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        await self.writer.start()
-        await self.agent_states.start()
-        await self.listen_outcomes.start()
-        await self.agi.start()
-        await self.ami.start()
-        await self.reconciler.start()
-        await self.health.start()
-        if self.recordings is not None:
-            await self.recordings.start()
-        await self._start_http()
-        log.info("controller up: console http://%s:%d/", self.settings.http_host, self.settings.http_port)
 
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        await self.health.stop()
-        if self.recordings is not None:
-            await self.recordings.stop()
-        await self.reconciler.stop()
-        await self.ami.stop()
-        await self.agents.stop()
-        await self.agi.stop()
-        await self.writer.stop()
-        await self.agent_states.stop()
-        await self.listen_outcomes.stop()
-        if self.pool is not None:
-            await self.pool.close()
-            self.pool = None
-
-    async def _start_http(self) -> None:
-        config = ConsoleConfig.from_settings(self.settings)
-        app = init_app(config, lambda: self.pool, self.health, agent_control=self.agents, queue_view=self.queues,
-                       live_feed=self.live, live_listen=self.listener,
-                       recording_store=self.recordings.files if self.recordings is not None else None)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
+    async def _close_pool(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            await pool.close()
 
 
 async def connect_pool(database_url: str, attempts: int = 40) -> asyncpg.Pool:

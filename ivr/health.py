@@ -1,29 +1,45 @@
-"""Component health for /healthz: each part up or down, probed off the request path."""
+"""Component health for /healthz: each part up or down, probed off the request path.
+
+It is handed the three things it reads — the database pool, the AMI client (connected, and
+Asterisk answering CoreStatus) and the FastAGI server (serving) — not the controller.
+"""
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from ivr.app import Controller
+import asyncpg
+
+from ivr.ami.actions import AmiActions
 
 PROBE_INTERVAL_S = 1.0
 
 
+class AmiLink(AmiActions, Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+
+class AgiLink(Protocol):
+    @property
+    def serving(self) -> bool: ...
+
+
 class HealthMonitor:
-    def __init__(self, controller: "Controller"):
-        self._controller = controller
+    def __init__(self, pool: asyncpg.Pool, ami: AmiLink, agi: AgiLink) -> None:
+        self._pool = pool
+        self._ami = ami
+        self._agi = agi
         self._database_up = False
         self._asterisk_up = False
         self._task: asyncio.Task[None] | None = None
 
     def components(self) -> dict[str, bool]:
-        controller = self._controller
         return {
             "asterisk": self._asterisk_up,
-            "ami": controller.ami.connected,
-            "agi": controller.agi.serving,
+            "ami": self._ami.connected,
+            "agi": self._agi.serving,
             "database": self._database_up,
         }
 
@@ -46,19 +62,15 @@ class HealthMonitor:
         self._asterisk_up = await self._probe_asterisk()
 
     async def _probe_database(self) -> bool:
-        pool = self._controller.pool
-        if pool is None:
-            return False
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1):
-                return await pool.fetchval("SELECT 1") == 1
+                return await self._pool.fetchval("SELECT 1") == 1
         return False
 
     async def _probe_asterisk(self) -> bool:
-        ami = self._controller.ami
-        if not ami.connected:
+        if not self._ami.connected:
             return False
         with contextlib.suppress(Exception):
-            response = await ami.send("CoreStatus", timeout=1)
+            response = await self._ami.send("CoreStatus", timeout=1)
             return response.succeeded
         return False

@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 QUIET_S = 2.0
 SETTLE_S = 120.0
 
-PoolProvider = Callable[[], "asyncpg.Pool | None"]
 
 
 def is_finished(file: RecordingFile, call: Mapping[str, Any] | None, now: float, *,
@@ -45,16 +44,16 @@ def created_at(file: RecordingFile, call: Mapping[str, Any] | None) -> datetime:
 
 
 class RecordingIndexer:
-    def __init__(self, pool_provider: PoolProvider, directory: Path, *, quiet_s: float = QUIET_S,
+    def __init__(self, pool: asyncpg.Pool, directory: Path, *, quiet_s: float = QUIET_S,
                  settle_s: float = SETTLE_S, clock: Callable[[], float] = time.time):
-        self._pool = pool_provider
+        self._pool = pool
         self.directory = Path(directory)
         self._quiet_s, self._settle_s, self._clock = quiet_s, settle_s, clock
         self._indexed: set[str] = set()     # linkedids known to be in the table: not asked again
 
     async def index_once(self) -> int:
         """One pass over the directory; returns how many recordings were added."""
-        pool = self._pool()
+        pool = self._pool
         if pool is None:
             return 0
         present = {f.linkedid: f for f in await asyncio.to_thread(scan, self.directory)}

@@ -12,8 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
+
 from recordings.call_files import RecordingFiles
-from recordings.call_index import PoolProvider, RecordingIndexer
+from recordings.call_index import RecordingIndexer
 from recordings.call_retention import RecordingRetention
 
 log = logging.getLogger(__name__)
@@ -23,12 +25,12 @@ RETENTION_INTERVAL_S = 3600.0
 
 
 class CallRecordings:
-    def __init__(self, pool_provider: PoolProvider, directory: Path, *, retention_days: int,
+    def __init__(self, pool: asyncpg.Pool, directory: Path, *, retention_days: int,
                  index_interval_s: float = INDEX_INTERVAL_S,
                  retention_interval_s: float = RETENTION_INTERVAL_S):
         self.files = RecordingFiles(directory)
-        self.indexer = RecordingIndexer(pool_provider, directory)
-        self.retention = RecordingRetention(pool_provider, directory, retention_days)
+        self.indexer = RecordingIndexer(pool, directory)
+        self.retention = RecordingRetention(pool, directory, retention_days)
         self._intervals = (index_interval_s, retention_interval_s)
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from recordings.call_files import recording_path, remove
 
 log = logging.getLogger(__name__)
 
-PoolProvider = Callable[[], "asyncpg.Pool | None"]
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime:
@@ -38,15 +36,15 @@ def is_expired(created: datetime, now: datetime, days: int) -> bool:
 
 
 class RecordingRetention:
-    def __init__(self, pool_provider: PoolProvider, directory: Path, days: int):
+    def __init__(self, pool: asyncpg.Pool, directory: Path, days: int):
         retention_cutoff(datetime.now(UTC), days)   # validates days
-        self._pool = pool_provider
+        self._pool = pool
         self.directory = Path(directory)
         self.days = days
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Delete every expired recording; returns how many this pass deleted."""
-        pool = self._pool()
+        pool = self._pool
         if pool is None:
             return 0
         cutoff = retention_cutoff(now or datetime.now(UTC), self.days)

@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from agent_console.ports import ListenerPhoneOffline, TelephonyUnavailable
+from contracts.errors import ListenerPhoneOffline, TelephonyUnavailable
 from db.live_listen import ListenOutcome
+from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
 from ivr.constants import CONTEXT_LISTEN, LISTEN_ID_PREFIX
@@ -35,12 +36,6 @@ _NOT_ANSWERED = {"3": "no_answer", "5": "busy", "8": "congestion"}
 # Extensions go into AMI fields and a channel name prefix: digits only, nothing to inject.
 _EXT = re.compile(r"^[0-9]{2,8}$")
 _LISTEN_ID = re.compile(r"^[1-9][0-9]{0,17}$")
-
-
-class Ami(Protocol):
-    async def send(self, action: str, timeout: float | None = None, **fields: object) -> Any: ...
-
-    async def collect(self, action: str, timeout: float | None = None, **fields: object) -> list[Any]: ...
 
 
 def checked_ext(ext: str, what: str) -> str:
@@ -99,9 +94,9 @@ def _parties(uniqueid: str) -> tuple[str, str, int] | None:
 
 
 class LiveListener:
-    """Implements agent_console.ports.LiveListen over the controller's AMI client."""
+    """Implements contracts.ports.LiveListen over the controller's AMI client."""
 
-    def __init__(self, ami: Ami, *, ring_timeout_ms: int = RING_TIMEOUT_MS) -> None:
+    def __init__(self, ami: AmiActions, *, ring_timeout_ms: int = RING_TIMEOUT_MS) -> None:
         self._ami = ami
         self._ring_timeout_ms = ring_timeout_ms
 

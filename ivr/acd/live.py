@@ -24,7 +24,6 @@ Message = Mapping[str, Any]
 # The IVR steps of a call so far (the call tracker's memory): [(kind, value), ...].
 PathOf = Callable[[str], list[tuple[str, str]]]
 # QueueCallerAbandon carries no Count: the QueueCallerLeave that always follows it does.
-_QUEUE_EVENTS = ("QueueCallerJoin", "QueueCallerLeave")
 
 
 class AgentStateBus(Bus[Mapping[str, Any]]):
@@ -40,7 +39,7 @@ class AgentStateBus(Bus[Mapping[str, Any]]):
 
 
 class LiveHub:
-    """Implements agent_console.ports.LiveFeed."""
+    """Implements contracts.ports.LiveFeed."""
 
     def __init__(self, maxsize: int = 256, path_of: PathOf | None = None):
         self._bus: Bus[Message] = Bus(maxsize)
@@ -56,19 +55,25 @@ class LiveHub:
     def publish(self, message: Message) -> None:
         self._bus.publish(message)
 
-    def handle(self, event: Mapping[str, str]) -> None:
-        name = event.get("Event")
-        if name == "AgentCalled":
-            message = ringing_message(event)
-            if message is not None and self._path_of is not None and message["linkedid"]:
-                message["ivr_path"] = [{"kind": k, "value": v} for k, v in self._path_of(message["linkedid"])]
-            if message is not None:
-                self.publish(_stamped(message, event))
-        elif name in ("OriginateResponse", "Hangup"):
-            message = listen_message(event)
-            if message is not None:
-                self.publish(_stamped(message, event))
-        elif name in _QUEUE_EVENTS and event.get("Queue") and event.get("Count") is not None:
+    # -- AMI events (routed here by ivr/events.py; inside the AMI reader: memory only) ----------
+    def on_agent_called(self, event: Mapping[str, str]) -> None:
+        """AgentCalled → the ringing agent's screen pop, with the caller's IVR path so far."""
+        message = ringing_message(event)
+        if message is None:
+            return
+        if self._path_of is not None and message["linkedid"]:
+            message["ivr_path"] = [{"kind": k, "value": v} for k, v in self._path_of(message["linkedid"])]
+        self.publish(_stamped(message, event))
+
+    def on_listen_event(self, event: Mapping[str, str]) -> None:
+        """OriginateResponse / Hangup of a supervisor's listening channel → what became of the listen."""
+        message = listen_message(event)
+        if message is not None:
+            self.publish(_stamped(message, event))
+
+    def on_queue_count(self, event: Mapping[str, str]) -> None:
+        """QueueCallerJoin / QueueCallerLeave → how many callers wait in that queue now."""
+        if event.get("Queue") and event.get("Count") is not None:
             self.publish(_stamped({"type": "queue", "queue": event["Queue"], "waiting": _int(event.get("Count"))},
                                   event))
 

@@ -16,31 +16,25 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 import asyncpg
 
-from agent_console.ports import AgentUnknown, TelephonyUnavailable
+from contracts.errors import AgentUnknown, TelephonyUnavailable
 from db.agent_states import StateChange
 from db.agents import get_agent
 from ivr.acd import states as machine
 from ivr.acd.events import Bus
-from ivr.acd.states import AGENT_EVENTS, WRAP_UP, WRAP_UP_REASON, AgentState
+from ivr.acd.states import WRAP_UP, WRAP_UP_REASON, AgentState
+from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-PoolProvider = Callable[[], asyncpg.Pool | None]
 # Answers of app_queue that mean "already as you want it".
 _HARMLESS = ("Already there", "Not there")
-
-
-class Ami(Protocol):
-    async def send(self, action: str, timeout: float | None = None, **fields: object) -> Any: ...
-
-    async def collect(self, action: str, timeout: float | None = None, **fields: object) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ def default_interface(ext: str) -> str:
 
 
 class AgentService:
-    def __init__(self, ami: Ami, pool: PoolProvider, record: Callable[[StateChange], None], *,
+    def __init__(self, ami: AmiActions, pool: asyncpg.Pool, record: Callable[[StateChange], None], *,
                  wrapup_limit_s: float, bus: Bus[Mapping[str, Any]] | None = None,
                  clock: Clock = lambda: datetime.now(timezone.utc)):
         self._ami = ami
@@ -119,13 +113,9 @@ class AgentService:
     async def wrapup_submitted(self, ext: str, linkedid: str) -> Mapping[str, Any]:
         return await self._finish_wrap_up(ext, linkedid)
 
-    # -- app_queue events (inside the AMI reader: memory only) ----------------------------------
-    def handle(self, event: Mapping[str, str]) -> None:
-        if event.get("Event") == "Hangup":
-            self._on_hangup(event)
-            return
-        if event.get("Event") not in AGENT_EVENTS:
-            return
+    # -- app_queue events (routed here by ivr/events.py; inside the AMI reader: memory only) ------
+    def on_member_event(self, event: Mapping[str, str]) -> None:
+        """One of AGENT_EVENTS (ivr/acd/states.py) about a member this controller logged in."""
         interface = event.get("Interface") or event.get("Location") or ""
         ext = self._by_interface.get(interface)
         if ext is None:
@@ -134,7 +124,7 @@ class AgentService:
         log.debug("agent %s: %s", ext, dict(event))
         self._commit(current, machine.apply_event(current, event, event_time(event, self._clock)))
 
-    def _on_hangup(self, event: Mapping[str, str]) -> None:
+    def on_hangup(self, event: Mapping[str, str]) -> None:
         """app_queue does not always send AgentComplete (a call hung up while it is being bridged):
         the agent's own channel hanging up during the call ends it too."""
         channel, linkedid = event.get("Channel", ""), event.get("Linkedid")
@@ -147,6 +137,10 @@ class AgentService:
                 return
 
     # -- start, stop, resync ---------------------------------------------------------------------
+    async def start(self) -> None:
+        """Nothing to start (wrap-up tasks begin with calls); a part of the controller so that
+        `stop` runs after the AMI client's."""
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -238,7 +232,7 @@ class AgentService:
             return self._command(ext, lambda s, at: machine.end_wrap_up(s, linkedid, at))
 
     async def _branches(self, ext: str) -> tuple[tuple[str, int], ...]:
-        pool = self._pool()
+        pool = self._pool
         if pool is None:
             raise TelephonyUnavailable("database not ready")
         agent = await get_agent(pool, ext)

@@ -13,7 +13,7 @@ import asyncpg
 from db.agent_states import StateChange, write_state_changes
 from db.live_listen import ListenOutcome, write_listen_outcomes
 from ivr.acd.listen import listen_outcome
-from ivr.store.flusher import BufferedWriter, PoolProvider
+from ivr.store.flusher import BufferedWriter
 
 T = TypeVar("T")
 
@@ -21,7 +21,7 @@ T = TypeVar("T")
 class _InOrder(BufferedWriter[T], Generic[T]):
     """Items written in the order submitted."""
 
-    def __init__(self, pool: PoolProvider, *, max_batch: int = 200, retry_delay: float = 0.5):
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 200, retry_delay: float = 0.5):
         super().__init__(pool, max_batch=max_batch, retry_delay=retry_delay)
         self._pending: deque[T] = deque()
 
@@ -49,15 +49,15 @@ class StateWriter(_InOrder[StateChange]):
 
 
 class ListenOutcomeWriter(_InOrder[ListenOutcome]):
-    """An AMI subscriber: a listening channel's OriginateResponse / Hangup → live_listen_outcomes."""
+    """Routed by ivr/events.py: a listening channel's OriginateResponse / Hangup → live_listen_outcomes."""
     what = "live listen outcomes"
 
-    def __init__(self, pool: PoolProvider, *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    def __init__(self, pool: asyncpg.Pool, *, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  **kwargs: float) -> None:
         super().__init__(pool, **kwargs)
         self._clock = clock
 
-    def handle(self, event: Mapping[str, str]) -> None:
+    def on_listen_event(self, event: Mapping[str, str]) -> None:
         outcome = listen_outcome(event, self._clock)
         if outcome is not None:
             self.submit(outcome)

@@ -24,7 +24,6 @@ from ivr.calls.tracker import CallTracker
 
 log = logging.getLogger(__name__)
 
-PoolProvider = Callable[[], asyncpg.Pool | None]
 DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError)
 
 
@@ -38,7 +37,7 @@ def rebuild(cel_rows, queue_rows, short_abandon_s: float) -> list[CallRecord]:
 
 
 class Reconciler:
-    def __init__(self, pool: PoolProvider, tracker: CallTracker, sink: Callable[[CallRecord], None],
+    def __init__(self, pool: asyncpg.Pool, tracker: CallTracker, sink: Callable[[CallRecord], None],
                  ami: AmiClient, *, short_abandon_s: float, interval: float = 30.0):
         self._pool = pool
         self._tracker = tracker
@@ -69,7 +68,7 @@ class Reconciler:
             await self.rebuild_ended_calls()
 
     async def rebuild_ended_calls(self) -> int:
-        pool = self._pool()
+        pool = self._pool
         if pool is None:
             return 0
         try:
@@ -90,7 +89,7 @@ class Reconciler:
         return len(records)
 
     async def adopt_live_calls(self) -> int:
-        pool = self._pool()
+        pool = self._pool
         if pool is None:
             return 0
         try:

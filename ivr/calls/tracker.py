@@ -77,6 +77,11 @@ class CallTracker:
             "Hangup": self._on_hangup,
         }
 
+    @property
+    def events(self) -> frozenset[str]:
+        """The AMI events `handle` reads (ivr/events.py routes exactly these here)."""
+        return frozenset(self._handlers)
+
     def handle(self, event: Event) -> None:
         handler = self._handlers.get(event.get("Event", ""))
         linkedid = event.get("Linkedid")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import asyncpg
@@ -18,7 +17,6 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-PoolProvider = Callable[[], asyncpg.Pool | None]
 DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError)
 
 
@@ -26,7 +24,7 @@ class BufferedWriter(ABC, Generic[T]):
     what = "items"          # for log lines: "call records", "agent state changes"
     coalesce_s = 0.0        # wait this long after a wake-up so a burst lands in one batch
 
-    def __init__(self, pool: PoolProvider, *, max_batch: int, retry_delay: float):
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int, retry_delay: float):
         self._pool = pool
         self._max_batch = max_batch
         self._retry_delay = retry_delay
@@ -94,7 +92,7 @@ class BufferedWriter(ABC, Generic[T]):
 
     async def _flush_one_batch(self) -> bool:
         batch = self._take(self._max_batch)
-        pool = self._pool()
+        pool = self._pool
         try:
             if pool is None:
                 raise ConnectionError("no database pool")

@@ -14,7 +14,7 @@ import asyncpg
 
 from db.calls import upsert_calls, validate_call
 from db.records import CallRecord
-from ivr.store.flusher import BufferedWriter, PoolProvider
+from ivr.store.flusher import BufferedWriter
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ Committed = Callable[[list[CallRecord], float], None]
 class RecordWriter(BufferedWriter[CallRecord]):
     what = "call records"
 
-    def __init__(self, pool: PoolProvider, *, interval: float = 0.05, max_batch: int = 500,
+    def __init__(self, pool: asyncpg.Pool, *, interval: float = 0.05, max_batch: int = 500,
                  retry_delay: float = 0.5, on_committed: Committed | None = None,
                  upsert: Callable[[asyncpg.Connection, list[CallRecord]], Awaitable[None]] = upsert_calls):
         super().__init__(pool, max_batch=max_batch, retry_delay=retry_delay)

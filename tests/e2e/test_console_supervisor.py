@@ -167,7 +167,7 @@ async def test_the_supervisor_sees_what_became_of_his_own_listen(controller, new
             observer.observe(document.getElementById(id), {childList: true, characterData: true, subtree: true}); }""")
 
     def asterisk_says(listener: str, agent: str, **fields: str) -> None:
-        controller.live.handle({"Event": "OriginateResponse", "Channel": f"PJSIP/{listener}",
+        controller.events.dispatch({"Event": "OriginateResponse", "Channel": f"PJSIP/{listener}",
                                 "Context": "supervisor-listen", "Exten": agent,
                                 "Uniqueid": f"listen-{listener}-{agent}-987654", **fields})
 
@@ -184,7 +184,7 @@ async def test_the_supervisor_sees_what_became_of_his_own_listen(controller, new
     assert await page.text_content("#sup-error") == ""
     await page.screenshot(path=str(SCREENSHOTS / "supervisor-listening-vi.png"), full_page=False)
 
-    controller.live.handle({"Event": "Hangup", "Uniqueid": f"listen-{SUPERVISOR}-{AGENT}-987654"})
+    controller.events.dispatch({"Event": "Hangup", "Uniqueid": f"listen-{SUPERVISOR}-{AGENT}-987654"})
     await page.wait_for_function(
         "() => document.getElementById('sup-status').textContent.startsWith('Đã kết thúc')")
     assert await page.text_content("#sup-status") == f"Đã kết thúc nghe cuộc gọi của {AGENT}"

@@ -26,7 +26,7 @@ async def row_of(pool: asyncpg.Pool, listen_id: int) -> dict:
 
 async def test_the_writer_turns_asterisks_events_into_the_listens_outcome(db_pool):
     heard, unanswered, ringing = [await new_listen(db_pool) for _ in range(3)]
-    writer = ListenOutcomeWriter(lambda: db_pool)
+    writer = ListenOutcomeWriter(db_pool)
     await writer.start()
     try:
         for event in (
@@ -39,7 +39,7 @@ async def test_the_writer_turns_asterisks_events_into_the_listens_outcome(db_poo
              "Uniqueid": f"listen-2001-1001-{unanswered}", "Timestamp": f"{T0.timestamp() + 30.1:.6f}"},
             {"Event": "Hangup", "Uniqueid": "1790000000.1", "Linkedid": "1790000000.1"},   # a citizen's call
         ):
-            writer.handle(event)
+            writer.on_listen_event(event)
         await writer.drained(5)
     finally:
         await writer.stop()

@@ -151,7 +151,7 @@ async def test_retention_deletes_old_recordings_with_an_audit_row_and_they_answe
 
     assert controller.settings.recording_retention_days == 90
     assert await controller.recordings.retention.run_once() >= 1          # the controller's own: 90 days
-    assert await RecordingRetention(lambda: db_pool, telephony.recordings_dir, 30).run_once() >= 1
+    assert await RecordingRetention(db_pool, telephony.recordings_dir, 30).run_once() >= 1
 
     gone = {linkedid: await db_pool.fetchrow("SELECT * FROM recordings WHERE linkedid = $1", linkedid)
             for linkedid in (old, recent, middle)}

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from agent_console.ports import TelephonyUnavailable
+from contracts.errors import TelephonyUnavailable
 from db.agent_states import StateChange
 from ivr.acd.service import AgentService, Membership
 from ivr.acd.states import AgentState, InvalidTransition
@@ -44,7 +44,7 @@ def changes() -> list[StateChange]:
 
 @pytest.fixture
 async def service(ami, changes):
-    svc = AgentService(ami, lambda: None, changes.append, wrapup_limit_s=0.3, clock=lambda: T0)
+    svc = AgentService(ami, None, changes.append, wrapup_limit_s=0.3, clock=lambda: T0)
     svc.adopt("1001", Membership(IFACE, (("cdc", 0), ("emergency", 0))), AgentState("1001", "ready", T0))
     yield svc
     await svc.stop()
@@ -52,7 +52,7 @@ async def service(ami, changes):
 
 def call_events(service: AgentService) -> None:
     for name in ("AgentCalled", "AgentConnect", "AgentComplete"):
-        service.handle({"Event": name, **CALL})
+        service.on_member_event({"Event": name, **CALL})
 
 
 async def settle() -> None:
@@ -96,7 +96,7 @@ async def test_logout_during_wrap_up_cancels_the_timer(service, ami):
 
 
 async def test_refused_command_sends_nothing(service, ami):
-    service.handle({"Event": "AgentConnect", **CALL})
+    service.on_member_event({"Event": "AgentConnect", **CALL})
     with pytest.raises(InvalidTransition, match="cannot become ready while on_call"):
         await service.ready("1001")
     assert ami.sent == []
@@ -110,17 +110,17 @@ async def test_asterisk_away_leaves_the_state_unchanged(service, ami):
 
 
 async def test_the_agents_own_hangup_ends_the_call_when_agent_complete_is_missing(service):
-    service.handle({"Event": "AgentConnect", **CALL})
-    service.handle({"Event": "Hangup", "Channel": "PJSIP/1001-0000002a", "Linkedid": "1629360000.11"})
+    service.on_member_event({"Event": "AgentConnect", **CALL})
+    service.on_hangup({"Event": "Hangup", "Channel": "PJSIP/1001-0000002a", "Linkedid": "1629360000.11"})
     assert (service.state("1001").state, service.state("1001").linkedid) == ("wrap_up", "1629360000.11")
     since = service.state("1001").since
-    service.handle({"Event": "AgentComplete", **CALL})     # late: changes nothing
+    service.on_member_event({"Event": "AgentComplete", **CALL})     # late: changes nothing
     assert service.state("1001").since == since
 
 
 async def test_members_of_other_controllers_are_ignored(service, changes):
     before = len(changes)
-    service.handle({"Event": "AgentComplete", **CALL, "Interface": "Local/1002@test-agent/n"})
+    service.on_member_event({"Event": "AgentComplete", **CALL, "Interface": "Local/1002@test-agent/n"})
     assert len(changes) == before
 
 

@@ -69,7 +69,7 @@ def test_retention_refuses_less_than_a_day():
     with pytest.raises(ValueError):
         retention_cutoff(NOW, 0)
     with pytest.raises(ValueError):
-        RecordingRetention(lambda: None, Path("/nonexistent"), 0)
+        RecordingRetention(None, Path("/nonexistent"), 0)
 
 
 def test_retention_counts_from_the_call_start_else_the_file_mtime():

@@ -124,7 +124,7 @@ def test_writer_rejects_an_impossible_record_and_keeps_the_rest():
     from db.records import CallRecord
     from ivr.store.writer import RecordWriter
 
-    writer = RecordWriter(lambda: None)
+    writer = RecordWriter(None)
     now = datetime.now(timezone.utc)
     writer.submit(CallRecord(linkedid="1.1", started_at=now, outcome="exploded"))
     writer.submit(CallRecord(linkedid="1.2", started_at=now, outcome="answered"))

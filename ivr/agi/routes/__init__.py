@@ -1,7 +1,6 @@
 """The FastAGI route table: one module per route, named exactly as the dialplan calls it."""
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import asyncpg
 
@@ -9,7 +8,7 @@ from ivr.agi.routes.caller_lookup import CallerLookup
 from ivr.agi.server import Route
 
 
-def build_routes(pool: Callable[[], asyncpg.Pool | None]) -> dict[str, Route]:
+def build_routes(pool: asyncpg.Pool) -> dict[str, Route]:
     return {
         "caller_lookup": CallerLookup(pool),
     }

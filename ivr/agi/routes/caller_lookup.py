@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
 import asyncpg
 
@@ -29,7 +28,7 @@ def priority_for(history: CallerHistory | None) -> int:
 
 
 class CallerLookup:
-    def __init__(self, pool: Callable[[], asyncpg.Pool | None]):
+    def __init__(self, pool: asyncpg.Pool):
         self._pool = pool
 
     async def __call__(self, session: AgiSession) -> None:
@@ -38,7 +37,7 @@ class CallerLookup:
         await session.set_variable(VAR_REPEAT_CALLER, "1" if history and history.calls else "0")
 
     async def _history(self, number: str) -> CallerHistory | None:
-        pool = self._pool()
+        pool = self._pool
         if pool is None or not number:
             return None
         try:

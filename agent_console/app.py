@@ -50,4 +50,5 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)
+    pages.setup(app)
     return app

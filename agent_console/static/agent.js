@@ -226,34 +226,16 @@
   }
 
   // -- live --------------------------------------------------------------------------------
-  var backoff = 500;
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws = new WebSocket(scheme + location.host + "/api/v1/ws");
-    ws.onopen = function () {
-      backoff = 500;
-      $("live-status").setAttribute("data-i18n", "live.connected");
-      $("live-status").textContent = t("live.connected");
-      $("live-status").className = "live on";
-      loadMe(); loadQueues(); loadCalls();      // the snapshot after every (re)connect
-    };
-    ws.onmessage = function (event) {
-      var msg = JSON.parse(event.data);
-      if (msg.type === "ringing" && msg.ext === ME) { showPop(msg); }
-      else if (msg.type === "agent" && msg.ext === ME) {
-        renderState(msg);
-        if (msg.state === "ready") { loadCalls(); }
-        refreshQueuesSoon();                       // free agents change with my state
-      }
-      else if (msg.type === "queue") { queueChanged(msg); }
-    };
-    ws.onclose = function () {
-      $("live-status").setAttribute("data-i18n", "live.reconnecting");
-      $("live-status").textContent = t("live.reconnecting");
-      $("live-status").className = "live off";
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 10000);
-    };
+  function connected() { loadMe(); loadQueues(); loadCalls(); }    // the snapshot after every (re)connect
+
+  function liveMessage(msg) {
+    if (msg.type === "ringing" && msg.ext === ME) { showPop(msg); }
+    else if (msg.type === "agent" && msg.ext === ME) {
+      renderState(msg);
+      if (msg.state === "ready") { loadCalls(); }
+      refreshQueuesSoon();                         // free agents change with my state
+    }
+    else if (msg.type === "queue") { queueChanged(msg); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -266,6 +248,6 @@
     window.I18N.onChange(function () {
       if (view.state) { renderState(view.state); }
       if (view.savedTicket) { $("wrap-saved").textContent = t("wrap.saved") + " " + view.savedTicket; } renderQueues(); loadCalls(); });
-    window.I18N.ready.then(connect);
+    window.I18N.ready.then(function () { window.Console.live(connected, liveMessage); });
   });
 })();

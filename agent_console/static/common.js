@@ -1,5 +1,6 @@
-// Shared by the console's pages: the API call (same-origin cookie + CSRF header), time formatting
-// and the call-recording player (the server decides who may play which call, and audits each play).
+// Shared by the console's pages: the API call (same-origin cookie + CSRF header), time formatting,
+// the call-recording player (the server decides who may play which call, and audits each play)
+// and the live feed with its reconnect.
 (function () {
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]');
@@ -34,5 +35,34 @@
     });
   }
 
-  window.Console = { api: api, fmtTime: fmtTime, playRecording: playRecording };
+  function showLive(connected) {
+    var node = document.getElementById("live-status"), key = connected ? "live.connected" : "live.reconnecting";
+    node.setAttribute("data-i18n", key);
+    node.textContent = window.I18N.t(key);
+    node.className = connected ? "live on" : "live off";
+  }
+
+  // The live feed (/api/v1/ws), shown in #live-status. onOpen runs on every (re)connect, to fetch the
+  // snapshot again (what changed while the socket was down); onMessage gets each message parsed.
+  // A dropped socket is retried with exponential backoff, 0.5 s doubling up to 10 s.
+  function live(onOpen, onMessage) {
+    var backoff = 500;
+    function connect() {
+      var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/ws");
+      ws.onopen = function () {
+        backoff = 500;
+        showLive(true);
+        onOpen();
+      };
+      ws.onmessage = function (event) { onMessage(JSON.parse(event.data)); };
+      ws.onclose = function () {
+        showLive(false);
+        setTimeout(connect, backoff);
+        backoff = Math.min(backoff * 2, 10000);
+      };
+    }
+    connect();
+  }
+
+  window.Console = { api: api, fmtTime: fmtTime, playRecording: playRecording, live: live };
 })();

@@ -180,33 +180,16 @@
   }
 
   // -- live ----------------------------------------------------------------------------------
-  var backoff = 500;
-  function connect() {
-    var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v1/ws");
-    ws.onopen = function () {
-      backoff = 500;
-      $("live-status").setAttribute("data-i18n", "live.connected");
-      $("live-status").textContent = t("live.connected");
-      $("live-status").className = "live on";
-      load(); loadCalls();
-    };
-    ws.onmessage = function (event) {
-      var msg = JSON.parse(event.data);
-      if (msg.type === "hello") { view.me = msg.ext; }
-      else if (msg.type === "listen") { if (msg.ext === view.me) { listenOutcome(msg); } }
-      else if (msg.type === "agent") {
-        agentChanged(msg);
-        if (msg.state === "wrap_up" || msg.state === "ready") { loadCalls(); }
-        loadSoon();
-      } else if (msg.type === "queue") { loadSoon(); }
-    };
-    ws.onclose = function () {
-      $("live-status").setAttribute("data-i18n", "live.reconnecting");
-      $("live-status").textContent = t("live.reconnecting");
-      $("live-status").className = "live off";
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 10000);
-    };
+  function connected() { load(); loadCalls(); }
+
+  function liveMessage(msg) {
+    if (msg.type === "hello") { view.me = msg.ext; }
+    else if (msg.type === "listen") { if (msg.ext === view.me) { listenOutcome(msg); } }
+    else if (msg.type === "agent") {
+      agentChanged(msg);
+      if (msg.state === "wrap_up" || msg.state === "ready") { loadCalls(); }
+      loadSoon();
+    } else if (msg.type === "queue") { loadSoon(); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -216,6 +199,6 @@
     window.I18N.onChange(function () { renderQueues(); renderAgents(); loadCalls(); });
     setInterval(tick, 1000);
     setInterval(load, 5000);
-    window.I18N.ready.then(connect);
+    window.I18N.ready.then(function () { window.Console.live(connected, liveMessage); });
   });
 })();

@@ -1,18 +1,19 @@
 """The console's pages: sign-in, sign-out, the agent's view, the supervisor's view and reports,
 and the admins' access log.
 
-Pages are plain HTML filled with string.Template (every value escaped); the JS in static/
-does the rest. Agents reaching a supervisor page (wallboard, reports) get 403; anyone but an admin reaching the
-access log gets 403.
+Pages are Jinja2 templates (templates/, each extending base.html) rendered through aiohttp-jinja2,
+loaded once per app and autoescaped; the JS in static/ does the rest. Agents reaching a supervisor
+page (wallboard, reports) get 403; anyone but an admin reaching the access log gets 403.
 """
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from html import escape
+from functools import partial
 from pathlib import Path
-from string import Template
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
 from agent_console import i18n
@@ -41,12 +42,22 @@ SECURITY_HEADERS = {
 }
 
 
-def _render(template_name: str, lang: str, status: int = 200, **values: str) -> web.Response:
-    template = Template((_TEMPLATES / template_name).read_text(encoding="utf-8"))
-    words = {k.replace(".", "_"): escape(v) for k, v in i18n.catalog()[lang].items()}
-    body = template.safe_substitute(words, lang=lang, **{k: escape(v) for k, v in values.items()})
-    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8",
-                        headers=SECURITY_HEADERS)
+def setup(app: web.Application) -> None:
+    """The pages' Jinja2 environment: every value autoescaped, a template compiled on first use and
+    kept (no re-reading or mtime check per request), an unknown name an error rather than blank."""
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(_TEMPLATES),
+                         autoescape=jinja2.select_autoescape(("html",)), auto_reload=False,
+                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                         default_helpers=False)
+
+
+def _render(request: web.Request, template_name: str, status: int = 200, **values: str) -> web.Response:
+    """The page in the request's language: `t(key)` gives the catalog's word, as i18n.js does."""
+    lang = _lang(request)
+    context = {"lang": lang, "t": partial(i18n.text, lang), **values}
+    response = aiohttp_jinja2.render_template(template_name, request, context, status=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 def _lang(request: web.Request) -> str:
@@ -61,7 +72,7 @@ async def index(request: web.Request) -> web.Response:
 
 @routes.get("/login", name="login_page")
 async def login_page(request: web.Request) -> web.Response:
-    return _render("login.html", _lang(request), error="")
+    return _render(request, "login.html", error="")
 
 
 @routes.post("/login", name="login_form")
@@ -74,8 +85,7 @@ async def login_form(request: web.Request) -> web.Response:
     stored = account["password_hash"] if account else None
     valid = await asyncio.to_thread(check_credentials, stored, password[: config.max_password_chars])
     if not valid or account is None or not account["active"]:
-        lang = _lang(request)
-        return _render("login.html", lang, status=401, error=i18n.text(lang, "login.bad"))
+        return _render(request, "login.html", status=401, error=i18n.text(_lang(request), "login.bad"))
     token, _ = await create_session(pool, account["ext"], config.session_ttl_s)
     response = web.HTTPSeeOther("/agent" if account["role"] == "agent" else "/supervisor")
     set_session_cookie(response, token, config.session_ttl_s)
@@ -105,7 +115,7 @@ async def _signed_in(request: web.Request) -> Principal:
 async def _page(request: web.Request, template: str) -> web.Response:
     who = await _signed_in(request)
     agent = await get_agent(pool_of(request), who.ext)
-    return _render(template, _lang(request), ext=who.ext, role=who.role, csrf=csrf_token(who.token),
+    return _render(request, template, ext=who.ext, role=who.role, csrf=csrf_token(who.token),
                    name=agent["name"] if agent else who.ext)
 
 

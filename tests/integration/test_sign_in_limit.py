@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from agent_console.web.session import LoginLimiter
+from agent_console.web.sign_in_limit import LoginLimiter
 
 pytestmark = pytest.mark.integration
 

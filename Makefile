@@ -15,14 +15,14 @@ run: system-run python-run
 	$(PY) -m ivr run
 
 test: system-test python-test
-	$(PY) -m ruff check --select F ivr db recordings agent_console tests
+	$(PY) -m ruff check --select F ivr db prompts recordings agent_console tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: system-test python-test
 	$(PY) -m tests.bench
 
 prompts: python-run
-	$(PY) -m recordings generate
+	$(PY) -m prompts generate
 
 system-run:
 	@scripts/install-system.sh run

@@ -13,9 +13,9 @@ from db.demo import load_demo_data
 from db.migrate import migrate
 from ivr.app import Controller
 from ivr.config import Settings
-from ivr.runtime.asterisk import AgentEndpoint, AsteriskInstance, DbParams, PbxOptions
-from ivr.runtime.postgres import PrivateCluster, data_dir_for
 from prompts.build import ensure_prompts_async
+from runtime.asterisk import AgentEndpoint, AsteriskInstance, DbParams, PbxOptions
+from runtime.postgres import PrivateCluster, data_dir_for
 
 log = logging.getLogger(__name__)
 

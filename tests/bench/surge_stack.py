@@ -21,10 +21,10 @@ from db.agents import list_sip_credentials
 from db.demo import load_demo_data
 from db.migrate import migrate
 from ivr.config import Settings
-from ivr.runtime.asterisk import AgentEndpoint, AsteriskInstance, PbxOptions
-from ivr.runtime.postgres import PrivateCluster
 from ivr.system import db_params
 from prompts.build import ensure_prompts_async
+from runtime.asterisk import AgentEndpoint, AsteriskInstance, PbxOptions
+from runtime.postgres import PrivateCluster
 from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,8 @@ The rule, kept simple on purpose:
 3. Skipped: URLs and other `scheme:` strings, anything starting with `/` (API routes, absolute paths), `~`, `$`, `.`
    (home, environment, state directories), and anything holding a placeholder or syntax character (`<>{}[]()…|,=?:`):
    `<state>/secrets/ami_secret` and `GET /api/v1/calls/{linkedid}` describe things, they are not repository paths.
-   A `*` is kept: `tests/e2e/test_console_*.py` is a glob that must match at least one file.
+   A `*` is kept: `tests/e2e/test_console_*.py` is a glob that must match at least one file. What the tests write
+   (GENERATED: `tests/artifacts/…`, ignored by git) is skipped too: it exists only after a run.
 4. A word is a path when it contains `/` and its first part is a top-level entry of the repository (`ivr/…`,
    `docs/…`), or when it ends in one of EXTENSIONS. So prompt names (`1022/menu`, `digits/5`), MIME types and
    directories inside an Asterisk instance (`spool/recordings`) are not paths; `bench/results.json` is, and fails.
@@ -27,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXTENSIONS = (".py", ".md", ".conf", ".toml", ".csv", ".json", ".sh", ".sql", ".js", ".css", ".html", ".png",
               ".xml", ".wav", ".txt")
 SKIP_PREFIXES = ("/", "~", "$", ".", "#")
+GENERATED = ("tests/artifacts/",)
 PLACEHOLDER = re.compile(r"[<>{}\[\]()…|,=?:]")
 FENCE = re.compile(r"^```.*?^```[^\n]*$", re.S | re.M)
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -42,7 +44,7 @@ def named_paths(markdown: str, top_level: set[str]) -> list[tuple[str, str]]:
     text = FENCE.sub("", markdown)
     found = []
     for word in (word for span in CODE_SPAN.findall(text) for word in span.split()):
-        if word.startswith(SKIP_PREFIXES) or PLACEHOLDER.search(word):
+        if word.startswith(SKIP_PREFIXES + GENERATED) or PLACEHOLDER.search(word):
             continue
         if ("/" in word and word.split("/")[0] in top_level) or word.endswith(EXTENSIONS):
             found.append(("code", word))
@@ -88,7 +90,8 @@ def test_the_rule_on_a_literal_text() -> None:
 See `ivr/app.py`, `docs/` and [the API](api.md#routes), [a site](https://example.org/x.md), [top](#top).
 Not paths: `1022/menu`, `digits/5`, `spool/recordings`, `audio/wav`, `127.0.0.0/8`, `GET /api/v1/calls/{id}`,
 `/healthz`, `<state>/secrets/ami_secret`, `$IVR_STATE_DIR/prompts`, `~/.cache/ivr1022/`, `.venv/`,
-`sip:115@127.0.0.1:5090`, `python -m prompts list`, `db.reports.summary`, `IVR_SIP_PORT`.
+`sip:115@127.0.0.1:5090`, `python -m prompts list`, `db.reports.summary`, `IVR_SIP_PORT`,
+`tests/artifacts/screenshots/`.
 Paths: `states.py`, `bench/results.json`, `pytest -q tests/e2e/test_console_*.py`.
 ```sh
 git add prompts/overrides/vi/1022/welcome.wav

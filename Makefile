@@ -4,25 +4,35 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test bench system-run system-test python-run python-test prompts clean help
+.PHONY: run test bench screenshots system-run system-test python-run python-test prompts clean help
 
 help:
 	@echo "make run    install what is missing, then start Asterisk, PostgreSQL, controller and console"
 	@echo "make test   install what is missing, then run the whole test suite"
-	@echo "make bench  surge load through real SIP; figures to bench/results.json and docs/performance.md"
+	@echo "make bench  surge load through real SIP; figures to tests/bench/results.json and docs/performance.md"
+	@echo "make screenshots  run the browser tests, copy their screenshots to docs/screenshots/"
 
 run: system-run python-run
 	$(PY) -m ivr run
 
 test: system-test python-test
-	$(PY) -m ruff check --select F ivr db recordings agent_console tests
+	$(PY) -m ruff check --select F ivr db prompts recordings runtime agent_console tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: system-test python-test
 	$(PY) -m tests.bench
 
+# The browser tests write screenshots to tests/artifacts/screenshots/ (ignored by git); this copies them to
+# docs/screenshots/, the pictures the docs show.
+SCREENSHOTS_OUT := tests/artifacts/screenshots
+screenshots: system-test python-test
+	rm -rf $(SCREENSHOTS_OUT)
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests/e2e/test_console_*.py
+	cp $(SCREENSHOTS_OUT)/*.png docs/screenshots/
+	@echo "==> docs/screenshots/ refreshed; review with git status / git diff --stat, then commit"
+
 prompts: python-run
-	$(PY) -m recordings generate
+	$(PY) -m prompts generate
 
 system-run:
 	@scripts/install-system.sh run

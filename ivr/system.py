@@ -13,9 +13,9 @@ from db.demo import load_demo_data
 from db.migrate import migrate
 from ivr.app import Controller
 from ivr.config import Settings
-from ivr.runtime.asterisk import AgentEndpoint, AsteriskInstance, DbParams, PbxOptions
-from ivr.runtime.postgres import PrivateCluster, data_dir_for
-from recordings.prompts import ensure_prompts_async
+from prompts.build import ensure_prompts_async
+from runtime.asterisk import AgentEndpoint, AsteriskInstance, DbParams, PbxOptions
+from runtime.postgres import PrivateCluster, data_dir_for
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class System:
         database_url = await self._start_database()
         agents = await self._prepare_database(database_url)
         prompts_dir = self.settings.state_dir / "prompts"
-        report = await ensure_prompts_async(prompts_dir, REPO / "recordings" / "overrides")
+        report = await ensure_prompts_async(prompts_dir, REPO / "prompts" / "overrides")
         log.info("prompts ready: %s", report)
         self.asterisk = AsteriskInstance(self.settings.asterisk_root, self.settings.instance,
                                          self._pbx_options(database_url, agents, prompts_dir))

@@ -1,6 +1,9 @@
-"""Voice prompts for 1022: catalog text -> espeak-ng -> pydub -> 8 kHz mono WAV for Asterisk.
+"""Call recordings: the MixMonitor files of answered calls, indexed, served and deleted by retention.
 
-Public API: `recordings.prompts.ensure_prompts` / `ensure_prompts_async` (build what is
-missing), `recordings.prompts.check_prompts`, `recordings.catalog.load_catalog`,
-`recordings.overrides.replace_prompt`. CLI: `python -m recordings --help`; docs/prompts.md.
+- `call_files.py` — the recordings directory: listing, safe paths, WAV duration (blocking; run in threads);
+- `call_index.py` — puts finished files into the `recordings` table;
+- `call_retention.py` — deletes recordings older than IVR_RECORDING_RETENTION_DAYS;
+- `call_recordings.py` — what the controller starts and stops as one.
+
+See docs/recordings.md. Voice prompts (what the caller hears) are in `prompts/`.
 """

@@ -76,7 +76,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def _main(calls: int) -> dict[str, Any]:
-    from ivr.runtime.postgres import PrivateCluster
+    from runtime.postgres import PrivateCluster
     from tests.ports import free_port
 
     root = Path(tempfile.mkdtemp(prefix="ivr1022-bench-"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from ivr.runtime.asterisk import AsteriskError, AsteriskInstance
+from runtime.asterisk import AsteriskError, AsteriskInstance
 
 TICKS = os.sysconf("SC_CLK_TCK")
 _ACTIVE = re.compile(r"(\d+) active call")

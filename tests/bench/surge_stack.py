@@ -21,10 +21,10 @@ from db.agents import list_sip_credentials
 from db.demo import load_demo_data
 from db.migrate import migrate
 from ivr.config import Settings
-from ivr.runtime.asterisk import AgentEndpoint, AsteriskInstance, PbxOptions
-from ivr.runtime.postgres import PrivateCluster
 from ivr.system import db_params
-from recordings.prompts import ensure_prompts_async
+from prompts.build import ensure_prompts_async
+from runtime.asterisk import AgentEndpoint, AsteriskInstance, PbxOptions
+from runtime.postgres import PrivateCluster
 from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,7 +62,7 @@ class SurgeStack:
         await self.cluster.start()
         await self.cluster.create_database("ivr1022")
         await self._prepare_database()
-        await ensure_prompts_async(PROMPTS_CACHE, REPO / "recordings" / "overrides")
+        await ensure_prompts_async(PROMPTS_CACHE, REPO / "prompts" / "overrides")
         options = PbxOptions(
             sip_port=free_port(), ami_port=free_port(), agi_port=free_port(), ami_user=AMI_USER,
             ami_secret=uuid.uuid4().hex, emergency_uri=f"sip:115@127.0.0.1:{free_port()}",

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
+from tests.fixtures.browser import SCREENSHOTS  # noqa: F401  (re-exported: tests/artifacts/screenshots/)
 from tests.fixtures.controller import hangup_callers
 from tests.integration.test_acd import queues_loaded  # noqa: F401  (re-exported)
 from tests.waiting import until
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 _numbers = itertools.count(1)
 
 # Records in window.__popShownAt (epoch ms) when #pop-number first shows the expected number.

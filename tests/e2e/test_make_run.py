@@ -90,5 +90,5 @@ def test_make_run_comes_up_healthy_and_stops_on_sigterm(clean_clone: Path, tmp_p
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
         log.close()
         data = state / "postgres"
-        if data.is_symlink():  # relocated for the postgres user (ivr.runtime.postgres.data_dir_for)
+        if data.is_symlink():  # relocated for the postgres user (runtime.postgres.data_dir_for)
             shutil.rmtree(data.resolve(), ignore_errors=True)

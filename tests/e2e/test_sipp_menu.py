@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ivr.runtime.asterisk import AsteriskInstance
+from runtime.asterisk import AsteriskInstance
 from tests.fixtures.asterisk import TEST_AGENTS, AmiProbe, agent_complete
 from tests.sipp import SippRunner, free_udp_port
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from ivr.constants import CONTEXT_AGENTS, CONTEXT_IVR_STEP, CONTEXT_MENU, CONTEXT_TRUNK, QUEUES
-from ivr.runtime.asterisk import AgentEndpoint, AsteriskError, AsteriskInstance
+from runtime.asterisk import AgentEndpoint, AsteriskError, AsteriskInstance
 from tests.fixtures.asterisk import AmiProbe, agent_complete
 
 pytestmark = pytest.mark.integration
@@ -249,7 +249,7 @@ async def test_max_wait_offers_a_message(asterisk_factory) -> None:
 async def test_cel_and_queue_log_written_to_postgres(asterisk_factory, database_url) -> None:
     import asyncpg
 
-    from ivr.runtime.asterisk import DbParams
+    from runtime.asterisk import DbParams
 
     instance = await asterisk_factory(db=DbParams.from_url(database_url))
     assert "1 modules loaded" in await instance.cli("module show like cel_pgsql")
@@ -365,7 +365,7 @@ async def test_render_puts_prompts_over_core_sounds(asterisk_factory, tmp_path) 
 
 
 def test_db_params_from_url() -> None:
-    from ivr.runtime.asterisk import DbParams
+    from runtime.asterisk import DbParams
 
     assert DbParams.from_url("postgresql://ivr:p%40ss@127.0.0.1:5433/hotline") == DbParams(
         "127.0.0.1", 5433, "hotline", "ivr", "p@ss")

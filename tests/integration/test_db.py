@@ -259,7 +259,7 @@ async def test_private_cluster_stop_start_keeps_data(make_pg_cluster):
 
 async def test_private_cluster_start_failure_names_the_cause(make_pg_cluster):
     running = await make_pg_cluster()
-    from ivr.runtime.postgres import ClusterError, PrivateCluster
+    from runtime.postgres import ClusterError, PrivateCluster
 
     clash = PrivateCluster(running.data_dir.parent / "clash", running.port, start_timeout_s=20)
     try:

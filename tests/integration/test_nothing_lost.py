@@ -23,8 +23,8 @@ from db.demo import load_demo_data
 from db.migrate import migrate
 from ivr.ami.client import AmiClient
 from ivr.app import Controller
-from ivr.runtime.asterisk import AgentEndpoint
 from ivr.system import db_params
+from runtime.asterisk import AgentEndpoint
 from tests.fixtures.controller import controller_settings
 from tests.ports import free_port
 from tests.waiting import until

@@ -1,11 +1,11 @@
-"""ivr/runtime/postgres.py pure parts: finding the server binaries, names, DSN."""
+"""runtime/postgres.py pure parts: finding the server binaries, names, DSN."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from ivr.runtime.postgres import PrivateCluster, _version_key, find_bindir
+from runtime.postgres import PrivateCluster, _version_key, find_bindir
 
 
 def test_newest_version_sorts_first():
@@ -32,7 +32,7 @@ async def test_create_database_rejects_unsafe_names(tmp_path):
 def test_data_dir_moves_out_of_a_state_dir_postgres_cannot_enter(tmp_path, monkeypatch):
     import os
 
-    from ivr.runtime import postgres
+    from runtime import postgres
 
     if os.geteuid() != 0:
         return  # only root runs PostgreSQL as another user

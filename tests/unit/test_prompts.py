@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from pydub import AudioSegment
 
-from recordings.__main__ import main
-from recordings.audio import PEAK_CEILING_DBFS, TARGET_RMS_DBFS
-from recordings.catalog import LANGUAGES, Catalog, load_catalog, read_catalog
-from recordings.prompts import (
+from prompts.__main__ import main
+from prompts.audio import PEAK_CEILING_DBFS, TARGET_RMS_DBFS
+from prompts.build import (
     MANIFEST, PromptError, PromptReport, check_prompts, ensure_prompts, ensure_prompts_async,
     expected_paths, sound_path,
 )
+from prompts.catalog import LANGUAGES, Catalog, load_catalog, read_catalog
 
 SMALL = ("1022/menu", "1022/goodbye", "digits/5")
 

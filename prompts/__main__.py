@@ -1,4 +1,4 @@
-"""python -m recordings generate | check | replace | revert | list — see docs/prompts.md.
+"""python -m prompts generate | check | replace | revert | list — see docs/prompts.md.
 
 Exit status: 0 done, 1 the prompts have problems (check, generate), 2 a bad request
 (unknown language or name, unreadable audio, bad arguments).
@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from recordings.catalog import LANGUAGES, CatalogError, read_catalog
-from recordings.overrides import DEFAULT_OVERRIDES_DIR, OverrideError, replace_prompt, revert_prompt
-from recordings.prompts import PromptError, check_prompts, default_out_dir, ensure_prompts
+from prompts.build import PromptError, check_prompts, default_out_dir, ensure_prompts
+from prompts.catalog import LANGUAGES, CatalogError, read_catalog
+from prompts.overrides import DEFAULT_OVERRIDES_DIR, OverrideError, replace_prompt, revert_prompt
 
 PROGRESS_EVERY = 20
 
@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
-        # `python -m recordings list | head`: the reader has gone, which is not an error.
+        # `python -m prompts list | head`: the reader has gone, which is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
@@ -58,7 +58,7 @@ def check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} problem(s) in {out}; run `python -m recordings generate`", file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {out}; run `python -m prompts generate`", file=sys.stderr)
         return 1
     print(f"all prompts present in {', '.join(LANGUAGES)} and playable (8 kHz, mono, 16-bit) in {out}")
     return 0
@@ -68,7 +68,7 @@ def replace(args: argparse.Namespace) -> int:
     done = replace_prompt(args.lang, args.name, args.file, args.overrides)
     print(f"{args.lang} {args.name} <- {args.file}: {done.duration_s:.2f} s, "
           f"{done.rms_dbfs} dBFS RMS, {done.peak_dbfs} dBFS peak")
-    print(f"stored as {done.path}; run `python -m recordings generate` to use it")
+    print(f"stored as {done.path}; run `python -m prompts generate` to use it")
     return 0
 
 
@@ -89,7 +89,7 @@ def list_prompts(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m recordings", description="1022 voice prompts")
+    parser = argparse.ArgumentParser(prog="python -m prompts", description="1022 voice prompts")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     out_help = "prompts directory (default: $IVR_STATE_DIR/prompts, else .state/prompts)"
     overrides_help = f"operator recordings (default: {DEFAULT_OVERRIDES_DIR})"

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
-from recordings.synth import RATE, SynthError, run_tool
+from prompts.synth import RATE, SynthError, run_tool
 
 CHANNELS = 1
 SAMPLE_WIDTH = 2                 # bytes: signed 16-bit

@@ -12,7 +12,7 @@ import signal
 import time
 from pathlib import Path
 
-from ivr.runtime.asterisk_config import (
+from runtime.asterisk_config import (
     AgentEndpoint,
     DbParams,
     InstanceLayout,

@@ -11,7 +11,7 @@ import re
 import subprocess
 from typing import Sequence
 
-from recordings.catalog import Voice
+from prompts.catalog import Voice
 
 RATE = 8000
 TIMEOUT_S = 60.0

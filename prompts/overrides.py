@@ -1,6 +1,6 @@
 """Operator overrides: a real recording that replaces a synthetic prompt.
 
-Overrides live in <overrides>/<lang>/<name>.wav, by default recordings/overrides/ in the
+Overrides live in <overrides>/<lang>/<name>.wav, by default prompts/overrides/ in the
 repository so that operators commit them with the rest of the configuration. `replace`
 validates everything before writing anything: a wrong language, an unknown name or a file
 that is not audio leaves the overrides directory exactly as it was.
@@ -11,8 +11,8 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from recordings.audio import PADDING, AudioError, decode_file, finish, level, write_wav
-from recordings.catalog import LANGUAGES, Catalog, read_catalog
+from prompts.audio import PADDING, AudioError, decode_file, finish, level, write_wav
+from prompts.catalog import LANGUAGES, Catalog, read_catalog
 
 DEFAULT_OVERRIDES_DIR = Path(__file__).with_name("overrides")
 _NOT_OVERRIDES = {"README.md", ".gitkeep"}
@@ -78,7 +78,7 @@ def validate_target(catalog: Catalog, lang: str, name: str) -> None:
         close = difflib.get_close_matches(name, names, n=3)
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
         raise OverrideError(f"unknown prompt name {name!r}.{hint} "
-                            "`python -m recordings list` shows every name")
+                            "`python -m prompts list` shows every name")
 
 
 def find_override(overrides_dir: Path, lang: str, name: str) -> Path | None:

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 SUPERUSER = "postgres"
 _DB_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _HBA = """\
-# Written by ivr/runtime/postgres.py: trust on the private socket and on 127.0.0.1 only.
+# Written by runtime/postgres.py: trust on the private socket and on 127.0.0.1 only.
 local   all             all                     trust
 host    all             all     127.0.0.1/32    trust
 """

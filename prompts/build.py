@@ -22,13 +22,13 @@ from typing import Any, Callable, Iterator
 
 from pydub import AudioSegment
 
-from recordings import synth
-from recordings.audio import (
+from prompts import synth
+from prompts.audio import (
     PADDING, PIPELINE_VERSION, SEGMENT_GAP_MS, AudioError, decode_file, finish, finish_music,
     from_pcm, silence, trim_silence, wav_problems, write_wav,
 )
-from recordings.catalog import LANGUAGES, Catalog, MohTrack, Prompt, Tone, Voice, read_catalog
-from recordings.overrides import DEFAULT_OVERRIDES_DIR, find_override, group_of, unknown_overrides
+from prompts.catalog import LANGUAGES, Catalog, MohTrack, Prompt, Tone, Voice, read_catalog
+from prompts.overrides import DEFAULT_OVERRIDES_DIR, find_override, group_of, unknown_overrides
 
 MANIFEST = "manifest.json"
 Progress = Callable[[int, int], None]        # (files built so far, files to build)
@@ -82,7 +82,7 @@ def ensure_prompts(out_dir: Path, overrides_dir: Path | None = None, *, catalog:
                    progress: Progress | None = None, workers: int | None = None) -> PromptReport:
     """Build what is missing or out of date under out_dir; blocking (see ensure_prompts_async).
 
-    overrides_dir None means the repository's recordings/overrides/. Raises PromptError when
+    overrides_dir None means the repository's prompts/overrides/. Raises PromptError when
     some files could not be built (after building all the others).
     """
     started = time.monotonic()

@@ -1,0 +1,10 @@
+"""The external processes 1022 starts itself: Asterisk instances, a private PostgreSQL; later Kannel and Kamailio.
+
+- `asterisk.py` — one Asterisk instance (`AsteriskInstance`): render its config, start it as our child, stop it;
+  `asterisk_config.py` renders etc/ from `dialplan/` plus generated files, `asterisk_data.py` its data/ (sounds, music);
+- `postgres.py` — a private PostgreSQL cluster (`PrivateCluster`) for `make run` without DATABASE_URL and for the tests.
+
+Used by the composition root (`ivr/system.py`, `make run`), the test fixtures and the bench. Nothing here imports
+`ivr` (tests/unit/test_dependencies.py checks it): what an instance needs (ports, AMI secret, agents, database,
+prompts, timeouts) comes in as parameters (`PbxOptions`, `DbParams`), so the processes start without the controller.
+"""

@@ -1,0 +1,39 @@
+"""ivr/constants.py and dialplan/ name the same contexts, queues, channel variables and UserEvent."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ivr import constants
+
+DIALPLAN = Path(__file__).resolve().parents[2] / "dialplan"
+
+
+def dialplan_text() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(DIALPLAN.glob("*.conf")))
+
+
+def sections(name: str) -> set[str]:
+    return set(re.findall(r"^\[([^\]]+)\]", (DIALPLAN / name).read_text(encoding="utf-8"), re.M))
+
+
+def test_every_context_is_defined_in_the_dialplan() -> None:
+    contexts = {name for path in DIALPLAN.glob("extensions*.conf") for name in sections(path.name)}
+    for context in (constants.CONTEXT_TRUNK, constants.CONTEXT_MENU, constants.CONTEXT_AGENTS,
+                    constants.CONTEXT_IVR_STEP, constants.CONTEXT_LISTEN):
+        assert context in contexts, context
+
+
+def test_every_queue_is_defined_in_queues_conf() -> None:
+    queues = sections("queues.conf")
+    for queue in constants.QUEUES:
+        assert queue in queues, queue
+    assert {b.queue for b in constants.BRANCHES.values() if b.queue} <= set(constants.QUEUES)
+
+
+def test_every_variable_and_the_step_event_appear_in_the_dialplan() -> None:
+    text = dialplan_text()
+    for name in (constants.VAR_BRANCH, constants.VAR_LANGUAGE, constants.VAR_PRIORITY, constants.VAR_EMERGENCY,
+                 constants.VAR_REPEAT_CALLER, constants.USEREVENT_STEP):
+        assert re.search(rf"\b{name}\b", text), name
+    assert re.search(rf"^exten = {constants.MENU_EXTEN},", text, re.M), constants.MENU_EXTEN

@@ -20,6 +20,9 @@ import asyncpg
 from db.records import OUTCOMES, CallRecord
 from db.serialize import clean_text, json_row
 
+# Asterisk linkedids are "<epoch>.<n>" (or a channel id we set): a longer value is looked up as nothing.
+MAX_LINKEDID_CHARS = 128
+
 Queryable = Union[asyncpg.Pool, asyncpg.Connection]
 
 _UPSERT_CALL = """

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from agent_console.api.forms import by_linkedid
 from agent_console.errors import ApiError
 from agent_console.keys import CONFIG, pool_of, principal_of
 from db.calls import get_call, list_calls
@@ -32,10 +33,7 @@ async def calls(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/calls/{linkedid}", name="call")
 async def call(request: web.Request) -> web.Response:
-    linkedid = request.match_info["linkedid"]
-    found = await get_call(pool_of(request), linkedid) if len(linkedid) <= 128 else None
-    if found is None:
-        raise ApiError(404, "no such call")
+    found = await by_linkedid(request, get_call, "no such call")
     principal = principal_of(request)
     if not principal.sees_all_calls and found["agent"] != principal.ext:
         raise ApiError(403, "this call was handled by another agent")

@@ -1,4 +1,4 @@
-"""Validation shared by the API's forms: the JSON body and its text fields.
+"""Validation shared by the API's forms: the JSON body, its text fields, a path's linkedid.
 
 Bad input is a 400 naming the field, and nothing is changed.
 """
@@ -6,11 +6,25 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from agent_console.errors import ApiError
+from agent_console.keys import pool_of
+from db.calls import MAX_LINKEDID_CHARS
+
+
+async def by_linkedid(request: web.Request, lookup: Callable[[asyncpg.Pool, str], Awaitable[Any]],
+                      missing: str) -> Any:
+    """What `lookup(pool, linkedid)` finds for the path's {linkedid}; 404 `missing` when nothing."""
+    linkedid = request.match_info["linkedid"]
+    found = await lookup(pool_of(request), linkedid) if len(linkedid) <= MAX_LINKEDID_CHARS else None
+    if found is None:
+        raise ApiError(404, missing)
+    return found
 
 
 async def json_object(request: web.Request, hint: str = "") -> dict[str, Any]:

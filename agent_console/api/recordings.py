@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_console.api.audit_log import audit_log_page
+from agent_console.api.forms import by_linkedid
 from agent_console.errors import ApiError
 from agent_console.keys import RECORDING_STORE, Principal, pool_of, principal_of
 from contracts.ports import RecordingStore
@@ -53,10 +54,7 @@ def may_play(principal: Principal, call_agent: str | None) -> bool:
 
 @routes.get("/api/v1/calls/{linkedid}/recording", name="call_recording")
 async def call_recording(request: web.Request) -> web.Response:
-    linkedid = request.match_info["linkedid"]
-    recording = await get_recording_of_call(pool_of(request), linkedid) if len(linkedid) <= 128 else None
-    if recording is None:
-        raise ApiError(404, "this call has no recording")
+    recording = await by_linkedid(request, get_recording_of_call, "this call has no recording")
     _authorize(request, recording)
     return web.json_response(recording_json(recording))
 

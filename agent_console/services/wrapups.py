@@ -15,10 +15,8 @@ import asyncpg
 from agent_console.keys import Principal
 from contracts.errors import CallUnknown, NotYourCall
 from contracts.ports import AgentControl
-from db.calls import get_call
+from db.calls import MAX_LINKEDID_CHARS, get_call
 from db.wrapups import Wrapup, save_wrapup
-
-MAX_LINKEDID_CHARS = 128
 
 
 @dataclass(frozen=True)

@@ -21,31 +21,27 @@
     return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
   }
 
-  function listenRow(row) {
+  // A row of a log: [text] or [text, class] per cell.
+  function logRow(id, cells) {
     var tr = document.createElement("tr");
-    tr.setAttribute("data-id", row.id);
-    cell(tr, fmtTime(row.at));
-    cell(tr, row.listener_ext);
-    cell(tr, t("role." + row.listener_role));
-    cell(tr, row.agent_ext);
-    cell(tr, row.linkedid);
-    cell(tr, row.result ? t("audit.result." + row.result) : t("audit.ringing"),
-         row.result === "answered" ? "result result-answered" : (MISSED[row.result] ? "result result-missed" : "result"));
-    cell(tr, heardFor(row), "heard");
-    cell(tr, row.remote_addr);
+    tr.setAttribute("data-id", id);
+    cells.forEach(function (c) { cell(tr, c[0], c[1]); });
     return tr;
   }
 
+  function resultClass(result) {
+    return result === "answered" ? "result result-answered" : (MISSED[result] ? "result result-missed" : "result");
+  }
+
+  function listenRow(row) {
+    return logRow(row.id, [[fmtTime(row.at)], [row.listener_ext], [t("role." + row.listener_role)], [row.agent_ext],
+      [row.linkedid], [row.result ? t("audit.result." + row.result) : t("audit.ringing"), resultClass(row.result)],
+      [heardFor(row), "heard"], [row.remote_addr]]);
+  }
+
   function accessRow(row) {
-    var tr = document.createElement("tr");
-    tr.setAttribute("data-id", row.id);
-    cell(tr, fmtTime(row.at));
-    cell(tr, row.ext);
-    cell(tr, t("role." + row.role));
-    cell(tr, t("audit.action." + row.action));
-    cell(tr, row.linkedid);
-    cell(tr, row.remote_addr);
-    return tr;
+    return logRow(row.id, [[fmtTime(row.at)], [row.ext], [t("role." + row.role)], [t("audit.action." + row.action)],
+      [row.linkedid], [row.remote_addr]]);
   }
 
   // One log on the page: its API path, the key of its rows, and how a row is drawn.

@@ -61,6 +61,14 @@ _CALL = {
                              "emergency_fallback", "left_message", "failed", None]},
         "complete": {"type": "boolean", "description": "ended and outcome known"},
         "updated_at": {"type": "string", "format": "date-time"},
+        "emergency_dial_s": {**_NULLABLE_NUM, "description": "branch 1: seconds from the caller's key 1 to Dial(115)"},
+        "emergency_answer_s": {**_NULLABLE_NUM, "description": "branch 1: seconds from the key to 115's answer"},
+        "emergency_dial_status": {"enum": ["ANSWER", "BUSY", "NOANSWER", "CHANUNAVAIL", "CONGESTION", "CANCEL",
+                                           "OTHER", None],
+                                  "description": "how the dial to 115 ended (CANCEL: the caller hung up while it rang)"},
+        "survey": {"type": ["integer", "null"], "minimum": 1, "maximum": 5,
+                   "description": "the caller's post-call survey key; null: not asked, or no answer"},
+        "survey_asked": {"type": "boolean", "description": "the survey was asked (the agent ended the call)"},
     },
 }
 
@@ -141,11 +149,14 @@ DOCUMENT: dict[str, Any] = {
                 {"name": "to", "in": "query", "required": True, "description": "inclusive; at most 366 days",
                  "schema": {"type": "string", "format": "date"}},
                 {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}},
+                {"name": "table", "in": "query", "description": "format=csv: day x branch rows (default) or the"
+                 " survey per agent", "schema": {"type": "string", "enum": ["day_branch", "survey_agents"]}},
                 {"name": "short_abandon_s", "in": "query", "description": "default: the controller's IVR_SHORT_ABANDON",
                  "schema": {"type": "integer", "minimum": 0, "maximum": 600}},
                 {"name": "service_level_s", "in": "query", "description": "default 20",
                  "schema": {"type": "integer", "minimum": 0, "maximum": 600}}],
-            "responses": {"200": {"description": "docs/metrics.md; text/csv with format=csv"},
+            "responses": {"200": {"description": "docs/metrics.md (time_to_115 and survey blocks too); text/csv with"
+                                             " format=csv"},
                           "400": _error("bad parameter"), "401": _error("no valid token"),
                           "403": _error("agents may not read reports"), "503": _error("database unavailable")}}},
         "/api/v1/tickets": {"get": {

@@ -22,7 +22,7 @@ OUTCOMES = (
 @dataclass(frozen=True)
 class IvrStep:
     at: datetime
-    kind: str          # language | key | invalid | timeout | branch | transfer | message | ...
+    kind: str          # language | key | invalid | timeout | branch | dial | transfer | fallback | message | survey
     value: str
 
 
@@ -45,6 +45,14 @@ class CallRecord:
     hangup_by: str | None = None    # caller | agent | 115 | system (who hung up first)
     outcome: str | None = None
     ivr_path: list[IvrStep] = field(default_factory=list)
+    # Branch 1 (issue 12): from the caller's key to Dial(115) and to 115's answer; how it ended.
+    emergency_dial_s: float | None = None
+    emergency_answer_s: float | None = None
+    emergency_dial_status: str | None = None   # ANSWER | BUSY | NOANSWER | CHANUNAVAIL | CONGESTION | CANCEL | OTHER
+    # Post-call survey: asked (the agent ended the call) and the caller's key 1-5, if any.
+    survey_asked_at: datetime | None = None
+    survey_score: int | None = None
+    survey_answered_at: datetime | None = None
 
     @property
     def complete(self) -> bool:

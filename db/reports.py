@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 
+from db.reports_caller_sql import SURVEY_SQL, TIME_TO_115_SQL
 from db.reports_sql import AGENTS_SQL, CONTACTS_SQL
 from db.serialize import json_value
 
@@ -27,7 +28,14 @@ NO_BRANCH = 0  # the SQL's stand-in for a NULL branch
 MEASURES = ("received", "calls", "other_channels", "answered", "transferred_115", "resolved", "forwarded",
             "abandoned", "short_abandoned", "abandoned_ivr", "left_message", "failed", "unfinished",
             "succeeded", "success_rate", "service_level", "asa_s", "aht_s")
-CSV_COLUMNS = ("day", "branch", *MEASURES, "forwarded_by_agency")
+# Issue 12: time to 115 (branch 1 rows only; empty elsewhere) and the survey, per day x branch.
+TIME_TO_115_MEASURES = ("dials", "answered", "fell_back", "caller_hung_up", "dial_p50_s", "dial_p90_s",
+                        "answer_p50_s", "answer_p90_s", "answered_10s_share")
+SURVEY_MEASURES = ("asked", "answered", "average", "answer_rate")
+CALLER_MINUTE_COLUMNS = (*(f"emergency_{name}" for name in TIME_TO_115_MEASURES),
+                         *(f"survey_{name}" for name in SURVEY_MEASURES))
+CSV_COLUMNS = ("day", "branch", *MEASURES, "forwarded_by_agency", *CALLER_MINUTE_COLUMNS)
+SURVEY_AGENT_CSV_COLUMNS = ("agent", *(f"survey_{name}" for name in SURVEY_MEASURES))
 
 
 # For this transaction only. JIT compiling costs more than it saves on sub-second queries; a
@@ -61,11 +69,69 @@ async def summary(pool: asyncpg.Pool, *, start: datetime, end: datetime, tz: str
         await con.execute(_REPORT_SETTINGS)
         contact_rows = await con.fetch(CONTACTS_SQL, start, end, tz, *thresholds)
         agent_rows = await con.fetch(AGENTS_SQL, start, end)
+        dial_rows = await con.fetch(TIME_TO_115_SQL, start, end, tz)
+        survey_rows = await con.fetch(SURVEY_SQL, start, end, tz)
     report = {"range": {"start": start.isoformat(), "end": end.isoformat(), "tz": tz,
                         "short_abandon_s": short_abandon_s, "service_level_s": service_level_s}}
     report.update(shape_contacts(contact_rows))
     report.update(shape_agents(agent_rows))
+    report["time_to_115"] = shape_time_to_115(dial_rows)
+    report["survey"] = shape_survey(survey_rows)
     return report
+
+
+def shape_time_to_115(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """totals (always present: zero dials gives counts 0 and null figures) and by_day (days with a dial)."""
+    def measures(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: json_value(row[name]) for name in TIME_TO_115_MEASURES}
+    empty = {name: (0 if name in ("dials", "answered", "fell_back", "caller_hung_up") else None)
+             for name in TIME_TO_115_MEASURES}
+    totals = next((measures(row) for row in rows if row["all_days"]), empty)
+    return {"totals": totals,
+            "by_day": [{"day": json_value(row["day"]), **measures(row)} for row in rows if not row["all_days"]]}
+
+
+def shape_survey(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """totals, by_day, by_branch, by_agent, by_day_branch: groups with at least one survey asked."""
+    shaped: dict[str, Any] = {"totals": {"asked": 0, "answered": 0, "average": None, "answer_rate": None},
+                              "by_day": [], "by_branch": [], "by_agent": [], "by_day_branch": []}
+    for row in rows:
+        measures = {name: json_value(row[name]) for name in SURVEY_MEASURES}
+        day, branch = json_value(row["day"]), _branch(row["branch"]) if row["branch"] is not None else None
+        if not row["all_days"] and not row["all_branches"]:
+            shaped["by_day_branch"].append({"day": day, "branch": branch, **measures})
+        elif not row["all_days"]:
+            shaped["by_day"].append({"day": day, **measures})
+        elif not row["all_branches"]:
+            shaped["by_branch"].append({"branch": branch, **measures})
+        elif not row["all_agents"]:
+            shaped["by_agent"].append({"agent": row["agent"], **measures})
+        else:
+            shaped["totals"] = measures
+    return shaped
+
+
+def csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """by_day_branch with the day's time to 115 on its branch-1 row and the survey of each day x branch."""
+    dials = {row["day"]: row for row in report["time_to_115"]["by_day"]}
+    surveys = {(row["day"], row["branch"]): row for row in report["survey"]["by_day_branch"]}
+    rows = []
+    for row in report["by_day_branch"]:
+        extra: dict[str, Any] = {}
+        if row["branch"] == 1 and row["day"] in dials:
+            extra.update({f"emergency_{name}": dials[row["day"]][name] for name in TIME_TO_115_MEASURES})
+        survey = surveys.get((row["day"], row["branch"]))
+        if survey is not None:
+            extra.update({f"survey_{name}": survey[name] for name in SURVEY_MEASURES})
+        rows.append({**row, **extra})
+    return rows
+
+
+def survey_agents_csv(report: Mapping[str, Any]) -> str:
+    """The survey per agent (format=csv&table=survey_agents): agent, asked, answered, average, answer rate."""
+    rows = [{"agent": row["agent"], **{f"survey_{name}": row[name] for name in SURVEY_MEASURES}}
+            for row in report["survey"]["by_agent"]]
+    return rows_to_csv(rows, SURVEY_AGENT_CSV_COLUMNS)
 
 
 def shape_contacts(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -120,15 +186,16 @@ async def summary_csv(pool: asyncpg.Pool, *, start: datetime, end: datetime, tz:
     """One row per local day x branch (branch empty = no branch chosen), every measure; header first."""
     report = await summary(pool, start=start, end=end, tz=tz, short_abandon_s=short_abandon_s,
                            service_level_s=service_level_s)
-    return rows_to_csv(report["by_day_branch"])
+    return rows_to_csv(csv_rows(report))
 
 
-def rows_to_csv(rows: list[Mapping[str, Any]]) -> str:
+def rows_to_csv(rows: list[Mapping[str, Any]], columns: tuple[str, ...] = CSV_COLUMNS) -> str:
+    """A missing column (a figure that does not apply to the row) is an empty cell."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([_csv_cell(name, row[name]) for name in CSV_COLUMNS])
+        writer.writerow([_csv_cell(name, row.get(name)) for name in columns])
     return out.getvalue()
 
 

@@ -42,6 +42,8 @@ class Settings:
     default_branch: int = 2
     emergency_dial_timeout_s: int = 20
     queue_max_wait_s: int = 300
+    menu_repeats: int = 1           # a silent caller hears the menu again this often, then the default branch
+    survey: bool = True             # the post-call survey (asked when the agent ends the call)
     wrapup_limit_s: int = 120
     short_abandon_s: int = 5
     recording_retention_days: int = 90
@@ -66,6 +68,8 @@ class Settings:
             default_branch=_int(env, "IVR_DEFAULT_BRANCH", 2, 2, 4),
             emergency_dial_timeout_s=_int(env, "IVR_EMERGENCY_TIMEOUT", 20, 3, 120),
             queue_max_wait_s=_int(env, "IVR_QUEUE_MAX_WAIT", 300, 10, 3600),
+            menu_repeats=_int(env, "IVR_MENU_REPEATS", 1, 0, 3),
+            survey=_switch(env, "IVR_SURVEY", True),
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
@@ -92,6 +96,17 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "on", "yes", "true"):
+        return True
+    if raw in ("0", "off", "no", "false"):
+        return False
+    raise SettingsError(f"{name} must be on or off (1/0, yes/no, true/false), got {raw!r}")
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:

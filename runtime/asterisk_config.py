@@ -70,6 +70,8 @@ class PbxOptions:
     default_branch: int = 2
     emergency_dial_timeout_s: int = 20
     queue_max_wait_s: int = 300
+    menu_repeats: int = 1          # IVR_MENU_REPEATS: menu repeats for a silent caller (issue 12)
+    survey: bool = True            # IVR_SURVEY: the post-call survey
     verbose: int = 3
 
 
@@ -205,6 +207,8 @@ class InstanceRenderer:
             f"DEFAULT_BRANCH = {options.default_branch}\n"
             f"EMERGENCY_TIMEOUT = {options.emergency_dial_timeout_s}\n"
             f"QUEUE_MAX_WAIT = {options.queue_max_wait_s}\n"
+            f"MENU_REPEATS = {options.menu_repeats}\n"
+            f"SURVEY_ENABLED = {1 if options.survey else 0}\n"
             f"AGI_URL = agi://127.0.0.1:{options.agi_port}\n"
             f"RECORDINGS_DIR = {layout.recordings}\n"
             f"MESSAGES_DIR = {layout.messages}\n"

@@ -13,16 +13,61 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 PCAP_DIR = Path("/usr/share/sip-tester")
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 PCAP_NAMES = {"*": "star", "#": "pound"}
-DTMF_LINE = '<exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_2.pcap"/>'
+DTMF_BLOCK = re.compile(r'<nop>\s*<action>\s*<exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_2.pcap"/>'
+                        r'\s*</action>\s*</nop>')
 BYE_WAIT = re.compile(r'(<recv request="BYE" timeout=")(\d+)(")')
+RING_PAUSE = re.compile(r'(<pause milliseconds=")(\d+)("/><!-- ring -->)')
+KEY_DELAY_S = 2.0          # caller_dtmf.xml: the first digit 2 s after the ACK, the next ones 1 s apart
+_MESSAGE_HEAD = re.compile(r"^-{20,} (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)$")
+
+
+@dataclass(frozen=True)
+class SipMessage:
+    """One message from sipp's -trace_msg log: when (epoch seconds), sent or received, its first line."""
+    at: float
+    sent: bool
+    first_line: str
+
+
+def parse_messages(text: str) -> list[SipMessage]:
+    """sipp's <scenario>_<pid>_messages.log: each message starts with a dashed line and sipp's local time."""
+    found: list[SipMessage] = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        head = _MESSAGE_HEAD.match(line)
+        if not head or index + 3 >= len(lines):
+            continue
+        at = datetime.strptime(f"{head[1]} {head[2]}", "%Y-%m-%d %H:%M:%S.%f").timestamp()
+        direction = lines[index + 1]
+        first = next((candidate for candidate in lines[index + 2:index + 5] if candidate.strip()), "")
+        found.append(SipMessage(at, "sent" in direction, first.strip()))
+    return found
+
+
+def dtmf_end_offset(digit: str) -> float:
+    """Seconds from the start of a digit's RFC 2833 recording to its first end-of-event packet: when
+    Asterisk reads the key (Background/WaitExten act on the DTMF end)."""
+    data = (PCAP_DIR / f"dtmf_2833_{PCAP_NAMES.get(digit, digit)}.pcap").read_bytes()
+    position, first = 24, None
+    while position + 16 <= len(data):
+        seconds, micros, length, _ = struct.unpack("<IIII", data[position:position + 16])
+        packet = data[position + 16:position + 16 + length]
+        position += 16 + length
+        at = seconds + micros / 1e6
+        first = at if first is None else first
+        if len(packet) >= 4 and packet[-3] & 0x80:     # telephone-event payload: E bit
+            return at - first
+    raise SippError(f"no end-of-event packet in the recording of {digit!r}")
 
 
 class SippError(RuntimeError):
@@ -83,6 +128,24 @@ class SippProcess:
             except ProcessLookupError:
                 pass
 
+    def messages(self) -> list[SipMessage]:
+        """Every SIP message this run sent or received (-trace_msg), in order."""
+        return [message for path in sorted(self.workdir.glob("*_messages.log"))
+                for message in parse_messages(path.read_text(errors="replace"))]
+
+    def first(self, start: str, sent: bool) -> SipMessage:
+        """The first message sent (or received) whose first line starts with `start`."""
+        for message in self.messages():
+            if message.sent == sent and message.first_line.startswith(start):
+                return message
+        raise SippError(f"sipp {self.name}: no {'sent' if sent else 'received'} {start!r}\n{self.errors()}")
+
+    def key_at(self, digits: str, index: int) -> float:
+        """When Asterisk read the caller's digit number `index` (epoch seconds): the ACK sent, then the
+        scenario's pause and the digit's own recording up to its end-of-event packet."""
+        ack = self.first("ACK", sent=True).at
+        return ack + KEY_DELAY_S + index + dtmf_end_offset(digits[index])
+
     def errors(self) -> str:
         """sipp's error log and the last messages it exchanged (for assertion messages)."""
         chunks = []
@@ -115,12 +178,14 @@ class SippRunner:
         shutil.rmtree(self._workroot, ignore_errors=True)
 
     def _scenario(self, name: str, workdir: Path, *, digits: str | None = None,
-                  bye_wait_ms: int | None = None) -> Path:
+                  bye_wait_ms: int | None = None, ring_ms: int | None = None) -> Path:
         text = (SCENARIOS / name).read_text()
         if digits is not None:
-            text = text.replace(DTMF_LINE, _dtmf_actions(digits))
+            text = DTMF_BLOCK.sub(lambda _: _dtmf_actions(digits), text)
         if bye_wait_ms is not None:
             text = BYE_WAIT.sub(lambda m: f"{m[1]}{bye_wait_ms}{m[3]}", text)
+        if ring_ms is not None:
+            text = RING_PAUSE.sub(lambda m: f"{m[1]}{ring_ms}{m[3]}", text)
         path = workdir / name
         path.write_text(text)
         return path
@@ -150,8 +215,9 @@ class SippRunner:
                         caller: str = "0912345678", caller_name: str = "Test caller",
                         service: str = "1022", timeout: float | None = None) -> SippProcess:
         """One caller who dials `service`, presses `digits` (RFC 2833, 2 s after answer, 1 s
-        apart), then stays until Asterisk hangs up or `hold_s` passes. Returns the running
-        process; `await run.wait()` for its exit code."""
+        apart; a ',' is one more second without a key; "" presses nothing), then stays until
+        Asterisk hangs up or `hold_s` passes. Returns the running process; `await run.wait()`
+        for its exit code."""
         workdir = self._workdir(f"caller-{digits or 'none'}")
         scenario = self._scenario("caller_dtmf.xml", workdir, digits=digits,
                                   bye_wait_ms=int(hold_s * 1000))
@@ -187,11 +253,13 @@ class SippRunner:
                                   "-mp", str(free_udp_port(pair=True))],
                                  port, timeout)
 
-    async def start_uas_115(self, port: int, *, hold_s: float = 10, calls: int = 1,
+    async def start_uas_115(self, port: int, *, hold_s: float = 10, calls: int = 1, ring_s: float = 0,
                             timeout: float = 60) -> SippProcess:
-        """A stand-in 115 center listening on 127.0.0.1:port (the IVR_EMERGENCY_URI contact)."""
+        """A stand-in 115 center listening on 127.0.0.1:port (the IVR_EMERGENCY_URI contact); it
+        rings `ring_s` seconds (180 Ringing, then 200 OK)."""
         workdir = self._workdir("uas115")
-        scenario = self._scenario("uas_115.xml", workdir, bye_wait_ms=int(hold_s * 1000))
+        scenario = self._scenario("uas_115.xml", workdir, bye_wait_ms=int(hold_s * 1000),
+                                  ring_ms=int(ring_s * 1000))
         return await self._start("uas115", scenario, workdir,
                                  ["-key", "agent", "115", "-m", str(calls),
                                   "-mp", str(free_udp_port(pair=True))],
@@ -199,13 +267,16 @@ class SippRunner:
 
 
 def _dtmf_actions(digits: str) -> str:
-    """One pcap replay per digit, 1 s apart (each recording lasts well under a second)."""
+    """One pcap replay per digit, 1 s apart (each recording lasts well under a second); a ','
+    is a second without a key. Replaces the scenario's whole <nop> of the default digit."""
     parts = []
     for index, digit in enumerate(digits):
+        if index:
+            parts.append('<pause milliseconds="1000"/>')
+        if digit == ",":
+            continue
         pcap = PCAP_DIR / f"dtmf_2833_{PCAP_NAMES.get(digit, digit)}.pcap"
         if not pcap.exists():
             raise SippError(f"no RFC 2833 recording for {digit!r} ({pcap})")
-        if index:
-            parts.append('</action></nop>\n  <pause milliseconds="1000"/>\n  <nop><action>')
-        parts.append(f'<exec play_pcap_audio="{pcap}"/>')
-    return "\n".join(parts)
+        parts.append(f'<nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
+    return "\n  ".join(parts)

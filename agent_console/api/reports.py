@@ -19,13 +19,14 @@ from aiohttp import web
 from agent_console.api.wallboard import SERVICE_LEVEL_S
 from agent_console.errors import ApiError
 from agent_console.keys import CONFIG, REPORT_SLOT, pool_of, principal_of
-from db.reports import HOTLINE_TZ, rows_to_csv, summary
+from db.reports import HOTLINE_TZ, csv_rows, rows_to_csv, summary, survey_agents_csv
 
 routes = web.RouteTableDef()
 MAX_RANGE_DAYS = 366
 MAX_THRESHOLD_S = 600
 _WHOLE_SECONDS = re.compile(r"^[0-9]{1,3}$")
 FORMATS = ("json", "csv")
+CSV_TABLES = ("day_branch", "survey_agents")   # format=csv: the day x branch rows, or the survey per agent
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # date.fromisoformat also takes 20210901
 
 
@@ -37,6 +38,9 @@ async def summary_report(request: web.Request) -> web.Response:
     output = request.query.get("format") or "json"
     if output not in FORMATS:
         raise ApiError(400, "format must be json or csv")
+    table = request.query.get("table") or "day_branch"
+    if table not in CSV_TABLES:
+        raise ApiError(400, "table must be day_branch or survey_agents")
     short_abandon_s = seconds(request.query.get("short_abandon_s"), "short_abandon_s",
                               request.app[CONFIG].short_abandon_s)
     service_level_s = seconds(request.query.get("service_level_s"), "service_level_s", SERVICE_LEVEL_S)
@@ -52,8 +56,10 @@ async def summary_report(request: web.Request) -> web.Response:
     finally:
         slot.release()
     if output == "csv":
-        filename = f"1022-summary-{first.isoformat()}-{last.isoformat()}.csv"
-        return web.Response(text=rows_to_csv(report["by_day_branch"]), content_type="text/csv",
+        name = "summary" if table == "day_branch" else "survey-agents"
+        filename = f"1022-{name}-{first.isoformat()}-{last.isoformat()}.csv"
+        text = rows_to_csv(csv_rows(report)) if table == "day_branch" else survey_agents_csv(report)
+        return web.Response(text=text, content_type="text/csv",
                             charset="utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return web.json_response(report)

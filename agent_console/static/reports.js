@@ -151,8 +151,34 @@
         { text: clock(a.wrap_up_s) }, { text: clock(a.paused_s) }, { text: pct(a.occupancy), field: "occupancy" }],
         { "data-ext": a.ext });
     });
+    renderCallerMinute();
     $("r-status").textContent = report.totals.received ? "" : t("rp.none");
     $("r-report").hidden = false;
+  }
+
+  // Issue 12: time to 115 per day (and the total), the survey by day, branch and agent.
+  function seconds(s) { return s === null || s === undefined ? "—" : s.toLocaleString(locale(), { maximumFractionDigits: 1 }) + " s"; }
+  function score(x) { return x === null || x === undefined ? "—" : x.toLocaleString(locale(), { maximumFractionDigits: 2 }); }
+  function renderCallerMinute() {
+    var t115 = report.time_to_115;
+    $("r-t115").replaceChildren();
+    t115.by_day.concat([Object.assign({ day: t("rp.total") }, t115.totals)]).forEach(function (d) {
+      row($("r-t115"), [{ text: d.day }, { text: String(d.dials), field: "dials" },
+        { text: seconds(d.dial_p50_s), field: "dial_p50_s" }, { text: seconds(d.dial_p90_s), field: "dial_p90_s" },
+        { text: seconds(d.answer_p50_s), field: "answer_p50_s" }, { text: seconds(d.answer_p90_s), field: "answer_p90_s" },
+        { text: pct(d.answered_10s_share), field: "answered_10s_share" }], { "data-day": d.day });
+    });
+    var survey = report.survey, lines = [];
+    survey.by_day.forEach(function (d) { lines.push([d.day, d, { "data-day": d.day }]); });
+    survey.by_branch.forEach(function (b) { lines.push([branchName(b.branch), b, { "data-branch": b.branch === null ? "" : b.branch }]); });
+    survey.by_agent.forEach(function (a) { lines.push([a.agent || "—", a, { "data-ext": a.agent || "" }]); });
+    lines.push([t("rp.total"), survey.totals, { "data-total": "1" }]);
+    $("r-survey").replaceChildren();
+    lines.forEach(function (l) {
+      row($("r-survey"), [{ text: l[0] }, { text: String(l[1].asked), field: "asked" },
+        { text: String(l[1].answered), field: "answered" }, { text: score(l[1].average), field: "average" },
+        { text: pct(l[1].answer_rate), field: "answer_rate" }], l[2]);
+    });
   }
 
   function query() {
@@ -179,6 +205,8 @@
       $("r-short").placeholder = String(report.range.short_abandon_s);   // the configured default
       $("r-csv").href = "/api/v1/reports/summary?" + q + "&format=csv";
       $("r-csv").hidden = false;
+      $("r-survey-csv").href = "/api/v1/reports/summary?" + q + "&format=csv&table=survey_agents";
+      $("r-survey-csv").hidden = false;
       render();
     });
   }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from db.records import CallRecord, IvrStep
+from ivr.calls.caller_steps import note_emergency_step, note_survey_step
 from ivr.calls.outcome import decide_outcome
 from ivr.constants import LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
 
@@ -56,6 +57,8 @@ class LiveCall:
     queue_joined_at: datetime | None = None
     first_hangup: str | None = None
     first_hangup_at: datetime | None = None
+    last_key_at: datetime | None = None       # the caller's latest menu key (for time to 115)
+    dial_at: datetime | None = None           # when Dial(115) started
 
 
 class CallTracker:
@@ -125,6 +128,10 @@ class CallTracker:
         kind, value = event.get("Step", ""), event.get("Value", "")
         record = call.record
         record.ivr_path.append(IvrStep(at=at, kind=kind, value=value))
+        if kind in ("key", "dial", "transfer", "fallback") and note_emergency_step(call, kind, value, at):
+            return True
+        if kind == "survey":
+            return note_survey_step(record, value, at)
         if kind == "language":
             record.language = value
         elif kind == "branch" and value.isdigit():
@@ -175,6 +182,7 @@ class CallTracker:
             call.record.branch = 1
             call.record.answered_at = at
             call.record.outcome = "transferred_115"
+            note_emergency_step(call, "transfer", "115", at)   # the answer, if the step has not come first
             return True
         return False
 
@@ -199,6 +207,8 @@ class CallTracker:
             record.wait_s = round((until - call.queue_joined_at).total_seconds(), 3)
         if record.talk_s is None and record.answered_at is not None:
             record.talk_s = round(((call.first_hangup_at or at) - record.answered_at).total_seconds(), 3)
+        if call.dial_at is not None and record.emergency_dial_status is None:
+            record.emergency_dial_status = "CANCEL"    # hung up while 115 rang
         record.outcome = decide_outcome(record, self._short_abandon_s)
 
     @staticmethod

@@ -18,7 +18,7 @@ from pathlib import Path
 from db.demo import DemoPerson
 from tests.sipp import (
     BYE_WAIT,
-    DTMF_LINE,
+    DTMF_BLOCK,
     SCENARIOS,
     SIPP,
     _dtmf_actions,
@@ -108,7 +108,7 @@ class SurgeLoad:
     def _scenario(self, source: Path, name: str, *, digits: str | None = None, bye_wait_s: float) -> Path:
         text = source.read_text()
         if digits is not None:
-            text = text.replace(DTMF_LINE, _dtmf_actions(digits))
+            text = DTMF_BLOCK.sub(lambda _: _dtmf_actions(digits), text)
             # every caller a different number (no repeat-caller priority from one number)
             text = text.replace("[caller_num]", f"09{digits}{self.batches:03d}[call_number]")
         text = BYE_WAIT.sub(lambda m: f"{m[1]}{int(bye_wait_s * 1000)}{m[3]}", text)

@@ -149,3 +149,44 @@ async def test_the_report_page_shows_the_apis_figures_with_charts_and_csv(consol
     assert await page.text_content('#r-totals dd[data-field="success_rate"]') == pct(
         strict["totals"]["success_rate"]).replace(",", ".")
 
+
+
+async def test_the_report_page_shows_time_to_115_and_the_survey(console, new_page):
+    """Issue 12: three of the data set's calls get 115 dial figures, two a survey; the page shows the
+    API's figures (the other measures are untouched: these are columns of existing calls)."""
+    base, pool = console
+    picked = await pool.fetch("SELECT linkedid, agent, started_at FROM calls WHERE started_at >= $1 AND started_at < $2"
+                              " AND agent IS NOT NULL ORDER BY started_at LIMIT 5", START, END)
+    for row, (dial, answer, status) in zip(picked, [(0.02, 3.5, "ANSWER"), (0.04, 12.0, "ANSWER"),
+                                                    (0.03, None, "NOANSWER")]):
+        await pool.execute("UPDATE calls SET emergency_dial_s = $2, emergency_answer_s = $3,"
+                           " emergency_dial_status = $4 WHERE linkedid = $1", row["linkedid"], dial, answer, status)
+    for row, score in zip(picked[3:], (5, None)):
+        await pool.execute("INSERT INTO call_surveys (linkedid, asked_at, agent, branch, score)"
+                           " VALUES ($1, $2, $3, 2, $4)", row["linkedid"], row["started_at"], row["agent"], score)
+    want = await summary(pool, start=START, end=END, tz=TZ)
+    assert want["time_to_115"]["totals"]["dials"] == 3 and want["survey"]["totals"]["asked"] == 2
+
+    page = await new_page(width=1280, height=1000)
+    await sign_in(page, base, "2001")
+    await page.goto(base + "/reports")
+    await page.fill("#r-from", "2021-09-01")
+    await page.fill("#r-to", "2021-09-07")
+    await page.click("#r-submit")
+    await page.wait_for_selector('#r-survey tr[data-total="1"]')
+    total = want["time_to_115"]["totals"]
+    last = "#r-t115 tr:last-child"
+    assert await page.text_content(f'{last} td[data-field="dials"]') == "3"
+    assert await page.text_content(f'{last} td[data-field="answer_p50_s"]') == f"{total['answer_p50_s']:.1f} s".replace(".", ",")
+    assert await page.text_content(f'{last} td[data-field="answered_10s_share"]') == pct(total["answered_10s_share"])
+    survey = '#r-survey tr[data-total="1"]'
+    assert await page.text_content(f'{survey} td[data-field="asked"]') == "2"
+    assert await page.text_content(f'{survey} td[data-field="average"]') == "5"
+    assert await page.text_content(f'{survey} td[data-field="answer_rate"]') == pct(0.5)
+    agent = want["survey"]["by_agent"][0]
+    assert await page.text_content(f'#r-survey tr[data-ext="{agent["agent"]}"] td[data-field="asked"]') == str(agent["asked"])
+    href = await page.get_attribute("#r-survey-csv", "href")
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    async with aiohttp.ClientSession(cookies=cookies) as session, session.get(base + href) as resp:
+        rows = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert sum(int(r["survey_asked"]) for r in rows) == 2

@@ -283,8 +283,9 @@ async def test_cel_and_queue_log_written_to_postgres(asterisk_factory, database_
                 break
             await asyncio.sleep(0.2)
         assert ended == 1
+        # The Local agent hangs up first, so the caller is asked the survey (issue 12) and presses nothing.
         assert [row["extra"] for row in steps] == [
-            '{"extra":"language=vi"}', '{"extra":"key=4"}', '{"extra":"branch=4"}']
+            '{"extra":"language=vi"}', '{"extra":"key=4"}', '{"extra":"branch=4"}', '{"extra":"survey=asked"}']
         events = [row["event"] for row in await con.fetch(
             "SELECT event FROM queue_log WHERE callid = $1 ORDER BY id", channel_id)]
         assert events == ["ENTERQUEUE", "CONNECT", "COMPLETEAGENT"]

@@ -168,3 +168,72 @@ def test_without_agent_complete_the_first_hangup_after_the_answer_says_who_hung_
     _, written = run(events)
     final = written[-1]
     assert (final.outcome, final.hangup_by, final.talk_s) == ("answered", "caller", 19.0)
+
+
+# --- issue 12: time to 115 and the survey, from the dialplan's steps ------------------------
+
+EMERGENCY_LEG = dict(Linkedid="100.1", Uniqueid="100.9")
+
+
+def emergency_call(after_dial):
+    return [ev("Newchannel", 0, **CALLER), step(1, "language", "vi"), step(20.25, "key", "1"),
+            step(20.26, "branch", "1"), step(20.30, "dial", "115"), ev("Newchannel", 20.31, **EMERGENCY_LEG),
+            *after_dial]
+
+
+def test_time_to_115_is_measured_from_the_key_to_the_dial_and_to_the_answer():
+    _, written = run(emergency_call([
+        ev("UserEvent", 24.05, UserEvent="IvrStep", Step="transfer", Value="115", **EMERGENCY_LEG),
+        ev("DialEnd", 24.06, DestChannel="PJSIP/emergency-0001", DialStatus="ANSWER", **CALLER),
+        ev("Hangup", 40, **CALLER), ev("Hangup", 40.1, **EMERGENCY_LEG)]))
+    final = written[-1]
+    assert final.outcome == "transferred_115"
+    assert (final.emergency_dial_s, final.emergency_answer_s, final.emergency_dial_status) == (0.05, 3.8, "ANSWER")
+
+
+def test_115_not_answering_keeps_the_dial_time_and_the_status_and_no_answer_time():
+    _, written = run(emergency_call([
+        ev("Hangup", 28.3, **EMERGENCY_LEG), step(28.31, "fallback", "NOANSWER"),
+        ev("QueueCallerJoin", 31, Queue="emergency", **CALLER), ev("Hangup", 45, **CALLER)]))
+    final = written[-1]
+    assert (final.emergency_dial_s, final.emergency_answer_s, final.emergency_dial_status) == (0.05, None, "NOANSWER")
+    assert final.emergency and final.queue == "emergency"
+
+
+def test_caller_hanging_up_while_115_rings_is_cancel():
+    _, written = run(emergency_call([ev("Hangup", 23, **CALLER), ev("Hangup", 23.01, **EMERGENCY_LEG)]))
+    assert (written[-1].emergency_dial_status, written[-1].emergency_answer_s) == ("CANCEL", None)
+
+
+def test_other_branches_have_no_time_to_115():
+    _, written = run(queue_call_until_connect() + [ev("Hangup", 30, **CALLER),
+                                                   ev("Hangup", 30.1, Linkedid="100.1", Uniqueid="100.3")])
+    assert (written[-1].emergency_dial_s, written[-1].emergency_dial_status) == (None, None)
+
+
+def survey_after_agent_hangup(*steps_after):
+    return queue_call_until_connect() + [
+        ev("AgentComplete", 51, Queue="cdc", Interface="PJSIP/1001", HoldTime="17", TalkTime="30",
+           Reason="agent", **CALLER),
+        ev("Hangup", 51, Linkedid="100.1", Uniqueid="100.3"),
+        step(51.2, "survey", "asked"), *steps_after, ev("Hangup", 60, **CALLER)]
+
+
+def test_survey_score_is_kept_with_the_call_and_the_agent():
+    _, written = run(survey_after_agent_hangup(step(55, "survey", "4")))
+    final = written[-1]
+    assert final.survey_asked_at == datetime.fromtimestamp(T0 + 51.2, timezone.utc)
+    assert (final.survey_score, final.agent, final.branch, final.hangup_by) == (4, "1001", 2, "agent")
+
+
+def test_survey_without_a_key_is_asked_but_has_no_score():
+    _, written = run(survey_after_agent_hangup())
+    assert written[-1].survey_asked_at is not None and written[-1].survey_score is None
+
+
+def test_caller_hanging_up_first_is_never_surveyed():
+    _, written = run(queue_call_until_connect() + [
+        ev("AgentComplete", 51, Queue="cdc", Interface="PJSIP/1001", HoldTime="17", TalkTime="30",
+           Reason="caller", **CALLER),
+        ev("Hangup", 51, **CALLER), ev("Hangup", 51.1, Linkedid="100.1", Uniqueid="100.3")])
+    assert written[-1].survey_asked_at is None and written[-1].survey_score is None

@@ -8,6 +8,12 @@ def test_defaults(tmp_path):
     assert (settings.http_port, settings.sip_port, settings.ami_port, settings.agi_port) == (8080, 5060, 5038, 4573)
     assert settings.emergency_uri == "sip:115@127.0.0.1:5090"
     assert settings.database_url is None
+    assert (settings.menu_repeats, settings.survey) == (1, True)
+
+
+def test_menu_repeats_and_survey_switch(tmp_path):
+    settings = Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_MENU_REPEATS": "3", "IVR_SURVEY": "off"})
+    assert (settings.menu_repeats, settings.survey) == (3, False)
 
 
 def test_ami_secret_generated_once_and_private(tmp_path):
@@ -24,6 +30,8 @@ def test_ami_secret_generated_once_and_private(tmp_path):
     ("IVR_EMERGENCY_URI", "tel:115", "sip:user@host"),
     ("IVR_TRUNK_NETWORK", "localhost", "network"),
     ("DATABASE_URL", "mysql://x/y", "postgresql://"),
+    ("IVR_MENU_REPEATS", "4", "IVR_MENU_REPEATS must be between 0 and 3"),
+    ("IVR_SURVEY", "maybe", "IVR_SURVEY must be on or off"),
 ])
 def test_bad_settings_name_the_variable(tmp_path, name, value, message):
     with pytest.raises(SettingsError, match=message):

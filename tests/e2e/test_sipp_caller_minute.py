@@ -26,9 +26,9 @@ from db.demo import load_demo_data
 from db.reports import HOTLINE_TZ
 from db.migrate import migrate
 from ivr.app import Controller
-from ivr.runtime.asterisk import AgentEndpoint
+from runtime.asterisk import AgentEndpoint
 from ivr.system import REPO, db_params
-from recordings.prompts import ensure_prompts_async
+from prompts.build import ensure_prompts_async
 from tests.fixtures.controller import controller_settings, hangup_callers
 from tests.sipp import SippRunner
 from tests.waiting import until

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from recordings.catalog import LANGUAGES, read_catalog
-from recordings.prompts import ensure_prompts, sound_path
+from prompts.catalog import LANGUAGES, read_catalog
+from prompts.build import ensure_prompts, sound_path
 
 TIMED = ("1022/welcome", "1022/menu", "1022/no-input", "1022/default-branch", "1022/branch-cdc",
          "1022/branch-doctors", "1022/branch-violations", "1022/emergency-connecting", "1022/survey")

@@ -17,6 +17,7 @@ from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
+from agent_console.input_guard import input_guard_middleware
 from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, LIMITER, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT
 from agent_console.web import pages
 from agent_console.web.session import auth_middleware
@@ -31,8 +32,9 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
              live_feed: LiveFeed | None = None, live_listen: LiveListen | None = None,
              recording_store: RecordingStore | None = None) -> web.Application:
     """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
-    # error_middleware is outermost, so errors raised by the auth middleware become JSON too.
-    app = web.Application(middlewares=[error_middleware, auth_middleware],
+    # error_middleware is outermost, so errors raised by the other middlewares become JSON too;
+    # input_guard refuses control characters before the session lookup or any handler sees them.
+    app = web.Application(middlewares=[error_middleware, input_guard_middleware, auth_middleware],
                           client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
     app[POOL] = pool_provider

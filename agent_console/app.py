@@ -11,7 +11,7 @@ import asyncio
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import agents, auth, callers, calls, listen, reports, tickets, wrapups
+from agent_console.api import agents, auth, callers, calls, listen, reports, sign_in_locks, tickets, wrapups
 from agent_console.api import health as health_api
 from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
@@ -48,7 +48,8 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
     if live_listen is not None:
         app[LIVE_LISTEN] = live_listen
     for table in (health_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
-                  callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes, pages.routes):
+                  callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
+                  sign_in_locks.routes, pages.routes):
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)

@@ -11,17 +11,21 @@ import asyncio
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import agents, auth, callers, calls, listen, reports, tickets, wrapups
+from agent_console.api import agents, auth, callers, calls, listen, reports, sign_in_locks, tickets, wrapups
 from agent_console.api import health as health_api
+from agent_console.api import metrics as metrics_api
 from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
-from agent_console.keys import AGENT_CONTROL, CONFIG, HEALTH, LIMITER, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT
+from agent_console.input_guard import input_guard_middleware
+from agent_console.keys import (AGENT_CONTROL, CONFIG, CONTROLLER_FIGURES, HEALTH, LIMITER, LIVE_LISTEN, POOL,
+                                QUEUE_VIEW, REPORT_SLOT)
 from agent_console.web import pages
 from agent_console.web.session import auth_middleware
 from agent_console.web.sign_in_limit import LoginLimiter
-from contracts.ports import AgentControl, Health, LiveFeed, LiveListen, PoolProvider, QueueView, RecordingStore
+from contracts.ports import (AgentControl, ControllerFigures, Health, LiveFeed, LiveListen, PoolProvider, QueueView,
+                             RecordingStore)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -29,10 +33,12 @@ MAX_BODY_BYTES = 64 * 1024
 def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health, *,
              agent_control: AgentControl | None = None, queue_view: QueueView | None = None,
              live_feed: LiveFeed | None = None, live_listen: LiveListen | None = None,
-             recording_store: RecordingStore | None = None) -> web.Application:
+             recording_store: RecordingStore | None = None,
+             controller_figures: ControllerFigures | None = None) -> web.Application:
     """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
-    # error_middleware is outermost, so errors raised by the auth middleware become JSON too.
-    app = web.Application(middlewares=[error_middleware, auth_middleware],
+    # error_middleware is outermost, so errors raised by the other middlewares become JSON too;
+    # input_guard refuses control characters before the session lookup or any handler sees them.
+    app = web.Application(middlewares=[error_middleware, input_guard_middleware, auth_middleware],
                           client_max_size=MAX_BODY_BYTES)
     app[CONFIG] = config
     app[POOL] = pool_provider
@@ -45,8 +51,11 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[QUEUE_VIEW] = queue_view
     if live_listen is not None:
         app[LIVE_LISTEN] = live_listen
-    for table in (health_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
-                  callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes, pages.routes):
+    if controller_figures is not None:
+        app[CONTROLLER_FIGURES] = controller_figures
+    for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
+                  callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
+                  sign_in_locks.routes, pages.routes):
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)

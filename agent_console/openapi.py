@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent_console import openapi_console, openapi_listen, openapi_recordings
+from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings
 from agent_console.openapi_parts import error as _error
 
 routes = web.RouteTableDef()
@@ -171,6 +171,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_console.PATHS,
         **openapi_recordings.PATHS,
         **openapi_listen.PATHS,
+        **openapi_admin.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},

@@ -86,3 +86,16 @@ class RecordingStore(Protocol):
     async def locate(self, file_name: str) -> Path | None:
         """The file's path when it exists as a regular file; ValueError for a name that is not <linkedid>.wav."""
         ...
+
+
+# One figure for /metrics: (name, labels, value); the console renders the Prometheus text format.
+Sample = tuple[str, Mapping[str, str], float]
+
+
+class ControllerFigures(Protocol):
+    """What only the controller knows, for /metrics (implemented by ivr/metrics.py)."""
+
+    def samples(self) -> list[Sample]:
+        """ivr_writer_backlog{writer} (records buffered, not yet in PostgreSQL), and the like.
+        Must not block (read in-memory state)."""
+        ...

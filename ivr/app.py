@@ -32,6 +32,7 @@ from ivr.config import Settings
 from ivr.console_server import ConsoleServer
 from ivr.events import EventRoutes, event_routes
 from ivr.health import HealthMonitor
+from ivr.metrics import ControllerMetrics
 from ivr.store.writer import RecordWriter
 from recordings.call_recordings import CallRecordings
 
@@ -103,7 +104,9 @@ class Controller:
         return init_app(ConsoleConfig.from_settings(self.settings), lambda: self.pool, self.health,
                         agent_control=self.agents, queue_view=QueueMonitor(self.ami), live_feed=self.live,
                         live_listen=LiveListener(self.ami),
-                        recording_store=self.recordings.files if self.recordings is not None else None)
+                        recording_store=self.recordings.files if self.recordings is not None else None,
+                        controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
+                                                              "listen_outcomes": self.listen_outcomes}))
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

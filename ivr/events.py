@@ -46,6 +46,9 @@ def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
         "UserEvent":          (calls.handle,),
         "DialEnd":            (calls.handle,),
         "Hangup":             (calls.handle, live.on_listen_event, agents.on_hangup, listen_log.on_listen_event),
+        # who asked to end the caller's channel: its far end, or Asterisk itself (hangup_by system)
+        "HangupRequest":      (calls.handle,),
+        "SoftHangupRequest":  (calls.handle,),
         # queues (app_queue)
         "QueueCallerJoin":    (calls.handle, live.on_queue_count),
         "QueueCallerLeave":   (live.on_queue_count,),

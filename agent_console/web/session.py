@@ -23,8 +23,8 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_API_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/openapi.json"})
 LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/login"})
-TOO_MANY = ("Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 5 phút. / "
-            "Too many failed sign-ins. Please try again in 5 minutes.")
+TOO_MANY = ("Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây. / "
+            "Too many failed sign-ins. Please try again in {seconds} seconds.")
 
 
 def csrf_token(session_token: str) -> str:
@@ -88,10 +88,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 async def _limited_login(request: web.Request, handler: Handler) -> web.StreamResponse:
     limiter, pool = request.app[LIMITER], pool_of(request)
     key = await login_key(request)
-    if await limiter.blocked(pool, key):
+    wait_s = await limiter.blocked(pool, key)
+    if wait_s:
+        message, retry = TOO_MANY.format(seconds=wait_s), {"Retry-After": str(wait_s)}
         if request.path.startswith("/api/"):
-            raise ApiError(429, TOO_MANY, {"Retry-After": str(int(limiter.window_s))})
-        raise web.HTTPTooManyRequests(text=TOO_MANY, headers={"Retry-After": str(int(limiter.window_s))})
+            raise ApiError(429, message, retry)
+        raise web.HTTPTooManyRequests(text=message, headers=retry)
     try:
         response = await handler(request)
     except ApiError as exc:

@@ -60,6 +60,32 @@ class AmiMessage(Mapping[str, str]):
         return f"AmiMessage({kind}, {dict(self._first)!r})"
 
 
+# Asterisk writes the caller ID and connected line names of a channel snapshot (every channel
+# event: Newchannel, Hangup, QueueCallerJoin, AgentCalled, CoreShowChannel…, with any prefix such as
+# DestCallerIDName) through ast_escape_c: O'Brien arrives as O\'Brien, a backslash doubled.
+# OriginateResponse formats its CallerIDName itself, unescaped. Checked on a real Asterisk 22 call
+# (tests/integration/test_caller_names.py): CEL's cid_name holds the name unescaped.
+_ESCAPED_NAME_SUFFIXES = ("CallerIDName", "ConnectedLineName")
+_UNESCAPED_EVENTS = frozenset({"OriginateResponse"})
+_C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+              "\\": "\\", "'": "'", '"': '"', "?": "?"}
+
+
+def unescape_c(value: str) -> str:
+    """Undo ast_escape_c: a backslash and one of abfnrtv\\'"? become the character; any other
+    backslash (Asterisk never writes one) is kept as it is."""
+    if "\\" not in value:
+        return value
+    out, chars = [], iter(value)
+    for ch in chars:
+        if ch != "\\":
+            out.append(ch)
+            continue
+        following = next(chars, "")
+        out.append(_C_ESCAPES.get(following, ch + following))
+    return "".join(out)
+
+
 def parse_block(block: str) -> AmiMessage:
     pairs: list[tuple[str, str]] = []
     for line in block.split("\r\n"):
@@ -71,6 +97,10 @@ def parse_block(block: str) -> AmiMessage:
             pairs.append(("Output", line))
             continue
         pairs.append((key.strip(), value.lstrip(" ")))
+    event = next((value for key, value in pairs if key == "Event"), None)
+    if event is not None and event not in _UNESCAPED_EVENTS:
+        pairs = [(key, unescape_c(value) if key.endswith(_ESCAPED_NAME_SUFFIXES) else value)
+                 for key, value in pairs]
     return AmiMessage(pairs)
 
 

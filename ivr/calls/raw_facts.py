@@ -34,6 +34,21 @@ def _user_step(extra: str) -> tuple[str, str] | None:
     return (kind, value) if sep else None
 
 
+def _hangup_request(extra: str) -> str:
+    """The live event a CEL HANGUP stands for. Seen on Asterisk 22 for the caller's channel:
+    dialplan Hangup() gives hangupsource "dialplan/builtin", the AMI Hangup action without a cause
+    hangupcause 0, both SoftHangupRequest live; a hang-up by the far end has cause 16 and no source.
+    (An AMI Hangup with Cause=16 looks like the caller in CEL: the replay cannot tell those apart.)"""
+    try:
+        parsed = json.loads(extra)
+    except ValueError:
+        parsed = {}
+    if not isinstance(parsed, dict):
+        parsed = {}
+    source, cause = str(parsed.get("hangupsource", "")), parsed.get("hangupcause")
+    return "SoftHangupRequest" if source.startswith("dialplan/") or cause == 0 else "HangupRequest"
+
+
 def cel_event(row: Row) -> Event | None:
     base = {"Timestamp": _stamp(row["eventtime"]), "Uniqueid": str(row["uniqueid"]),
             "Linkedid": str(row["linkedid"]), "CallerIDNum": str(row["cid_num"]),
@@ -43,6 +58,8 @@ def cel_event(row: Row) -> Event | None:
         return {"Event": "Newchannel", **base}
     if kind == "CHAN_END":
         return {"Event": "Hangup", **base}
+    if kind == "HANGUP":
+        return {"Event": _hangup_request(str(row["extra"])), **base}
     if kind == "ANSWER" and str(row["channame"]).startswith("PJSIP/emergency"):
         return {"Event": "DialEnd", "DestChannel": str(row["channame"]), "DialStatus": "ANSWER", **base}
     # cel_pgsql stores a user-defined event under its own name in `eventtype` (seen: 'ivr_step').

@@ -59,6 +59,11 @@ class LiveCall:
     first_hangup_at: datetime | None = None
     last_key_at: datetime | None = None       # the caller's latest menu key (for time to 115)
     dial_at: datetime | None = None           # when Dial(115) started
+    # Who asked first to end the caller's channel: "caller" when its channel driver reported the
+    # far end gone (AMI HangupRequest: a BYE, the other half of a Local channel), "system" when
+    # Asterisk itself did (SoftHangupRequest: dialplan Hangup(), the AMI Hangup action, a timeout,
+    # a shutdown). A bridge peer's hang-up soft-hangs the caller too, but that peer ends first.
+    caller_end_request: str | None = None
 
 
 class CallTracker:
@@ -77,6 +82,8 @@ class CallTracker:
             "AgentComplete": self._on_agent_complete,
             "QueueCallerAbandon": self._on_abandon,
             "DialEnd": self._on_dial_end,
+            "HangupRequest": self._on_hangup_request,
+            "SoftHangupRequest": self._on_hangup_request,
             "Hangup": self._on_hangup,
         }
 
@@ -173,7 +180,11 @@ class CallTracker:
 
     def _on_abandon(self, call: LiveCall, event: Event, at: datetime) -> bool:
         call.record.wait_s = _seconds(event.get("HoldTime"))
-        call.record.hangup_by = "caller"
+        return False   # who ended it is decided at the end: the caller, or Asterisk (see LiveCall)
+
+    def _on_hangup_request(self, call: LiveCall, event: Event, at: datetime) -> bool:
+        if event.get("Uniqueid") == call.record.linkedid and call.caller_end_request is None:
+            call.caller_end_request = "caller" if event.get("Event") == "HangupRequest" else "system"
         return False
 
     def _on_dial_end(self, call: LiveCall, event: Event, at: datetime) -> bool:
@@ -202,6 +213,8 @@ class CallTracker:
         record.ended_at = at
         if record.hangup_by is None:
             record.hangup_by = self._who_hung_up(call)
+        elif record.hangup_by == "caller" and call.caller_end_request == "system":
+            record.hangup_by = "system"   # app_queue says "caller" for any end of the caller's channel
         if record.wait_s is None and call.queue_joined_at is not None:
             until = record.answered_at or at
             record.wait_s = round((until - call.queue_joined_at).total_seconds(), 3)
@@ -214,7 +227,7 @@ class CallTracker:
     @staticmethod
     def _who_hung_up(call: LiveCall) -> str:
         if call.first_hangup == call.record.linkedid:
-            return "caller"
+            return "system" if call.caller_end_request == "system" else "caller"
         if call.record.outcome == "transferred_115":
             return "115"
         return "agent" if call.record.agent else "system"

@@ -65,8 +65,8 @@ async def test_failed_sign_ins_are_limited(controller):
                 assert resp.status == 401 and "Sai số máy lẻ hoặc mật khẩu." in await resp.text()
         async with session.post(base + "/login", data={"ext": "1015", "password": "demo1015"}) as resp:
             text = await resp.text()
-            assert resp.status == 429 and resp.headers["Retry-After"] == "300", resp.status
-            assert "Vui lòng thử lại sau 5 phút" in text and "Too many failed sign-ins" in text
+            assert resp.status == 429 and 0 < int(resp.headers["Retry-After"]) <= 30, resp.status
+            assert "Vui lòng thử lại sau" in text and "Too many failed sign-ins" in text
         async with session.post(base + "/api/v1/auth/login", json={"username": "1015", "password": "demo1015"}) as resp:
             assert resp.status == 429 and "Too many failed sign-ins" in (await resp.json())["error"]
         # Another extension from the same address is not locked out.

@@ -52,3 +52,31 @@ async def test_hostile_names_are_counted_as_text(db_pool, typed):
     await limiter.failed(db_pool, mine)
     assert await limiter.blocked(db_pool, mine)
     assert await db_pool.fetchval("SELECT to_regclass('agents') IS NOT NULL")     # data, never SQL
+
+
+# -- per account across addresses, per address across accounts (issue 17) ------------------
+
+def test_the_account_delay_grows_with_each_failure_up_to_the_window():
+    limiter = LoginLimiter(limit=5, window_s=300, first_delay_s=30)
+    assert [limiter.account_delay_s(n) for n in (4, 5, 6, 7, 8, 9, 20)] == [0, 30, 60, 120, 240, 300, 300]
+
+
+async def test_a_strangers_failures_delay_guesses_but_not_the_owner_from_a_clean_address(db_pool):
+    limiter = LoginLimiter(limit=5, window_s=300)
+    account = key()[0]
+    stranger, owner = (account, "10.9.0.1"), (account, "10.9.0.2")
+    for _ in range(5):
+        await limiter.failed(db_pool, stranger)
+    assert 25 <= await limiter.blocked(db_pool, stranger) <= 30
+    assert await limiter.blocked(db_pool, owner) == 0          # the owner's password is still checked
+    await limiter.failed(db_pool, (account, "10.9.0.3"))        # a second stranger's address fails once…
+    assert 55 <= await limiter.blocked(db_pool, (account, "10.9.0.3")) <= 60   # …and waits, longer now
+
+
+async def test_one_address_spraying_passwords_over_accounts_is_limited_unknown_names_included(db_pool):
+    limiter, address = LoginLimiter(limit=5, window_s=300, address_limit=3), "10.9.1.1"
+    for name in ("no-such-1", "no-such-2", "1001"):
+        assert await limiter.blocked(db_pool, (name + uuid.uuid4().hex[:4], address)) == 0
+        await limiter.failed(db_pool, (name + uuid.uuid4().hex[:4], address))
+    assert await limiter.blocked(db_pool, (key()[0], address)) == 300
+    assert await limiter.blocked(db_pool, (key()[0], "10.9.1.2")) == 0

@@ -1,6 +1,6 @@
 import pytest
 
-from ivr.ami.protocol import AmiParser, AmiProtocolError, format_action
+from ivr.ami.protocol import AmiParser, AmiProtocolError, format_action, parse_block, unescape_c
 
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 
@@ -48,3 +48,23 @@ def test_format_action_refuses_header_injection():
         format_action("QueuePause", "8", {"Reason": "lunch\r\nAction: Originate"})
     with pytest.raises(AmiProtocolError):
         format_action("Setvar", "9", {"Variable: X": "1"})
+
+
+def test_caller_names_of_channel_events_are_unescaped_as_asterisk_escaped_them():
+    """Asterisk 22 sends a channel snapshot's names through ast_escape_c (seen on a real call,
+    tests/integration/test_caller_names.py); the other fields and OriginateResponse are as sent."""
+    block = ("Event: Newchannel\r\nChannel: PJSIP/trunk-1\r\nCallerIDName: O\\'Brien \\\"Bo\\\" \\\\x\r\n"
+             "ConnectedLineName: a\\tb\\?\r\nDestCallerIDName: \\\\\\\\\r\nExten: a\\'b")
+    message = parse_block(block)
+    assert message["CallerIDName"] == "O'Brien \"Bo\" \\x"
+    assert message["ConnectedLineName"] == "a\tb?"
+    assert message["DestCallerIDName"] == "\\\\"
+    assert message["Exten"] == "a\\'b"
+    assert parse_block("Event: OriginateResponse\r\nCallerIDName: O'Brien \\x")["CallerIDName"] == "O'Brien \\x"
+    assert parse_block("Response: Success\r\nCallerIDName: a\\'b")["CallerIDName"] == "a\\'b"
+
+
+def test_unescape_keeps_a_backslash_asterisk_would_not_have_written():
+    assert unescape_c("a\\zb") == "a\\zb"
+    assert unescape_c("trailing\\") == "trailing\\"
+    assert unescape_c("Nguyễn Văn A") == "Nguyễn Văn A"

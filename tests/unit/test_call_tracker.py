@@ -237,3 +237,37 @@ def test_caller_hanging_up_first_is_never_surveyed():
            Reason="caller", **CALLER),
         ev("Hangup", 51, **CALLER), ev("Hangup", 51.1, Linkedid="100.1", Uniqueid="100.3")])
     assert written[-1].survey_asked_at is None and written[-1].survey_score is None
+
+
+def queue_abandon(request):
+    """A caller in the doctors' queue whose channel ends after `request` (AMI's order on Asterisk 22:
+    the QueueCallerAbandon can come before the request)."""
+    return [ev("Newchannel", 0, **CALLER), step(1, "branch", "3"),
+            ev("QueueCallerJoin", 2, Queue="doctors", **CALLER),
+            ev("QueueCallerAbandon", 20, Queue="doctors", HoldTime="18", **CALLER),
+            ev(request, 20, Cause="16", **CALLER), ev("Hangup", 20, Cause="16", **CALLER)]
+
+
+def test_a_caller_who_hangs_up_is_caller_and_asterisk_ending_the_call_is_system():
+    assert run(queue_abandon("HangupRequest"))[1][-1].hangup_by == "caller"
+    final = run(queue_abandon("SoftHangupRequest"))[1][-1]
+    assert (final.outcome, final.hangup_by) == ("abandoned_queue", "system")
+
+
+def test_only_the_first_request_on_the_callers_own_channel_counts():
+    events = queue_abandon("HangupRequest")
+    events.insert(3, ev("SoftHangupRequest", 5, Linkedid="100.1", Uniqueid="100.9"))  # another leg
+    events.insert(-1, ev("SoftHangupRequest", 20, **CALLER))                            # after the first
+    assert run(events)[1][-1].hangup_by == "caller"
+
+
+def test_agent_complete_caller_becomes_system_when_asterisk_ended_the_callers_channel():
+    def talk_ended_by(request, reason):
+        return queue_call_until_connect() + [
+            ev(request, 50, **CALLER),
+            ev("AgentComplete", 51, Queue="cdc", Interface="PJSIP/1001", HoldTime="17", TalkTime="30",
+               Reason=reason, **CALLER),
+            ev("Hangup", 51, **CALLER), ev("Hangup", 51.1, Linkedid="100.1", Uniqueid="100.3")]
+    assert run(talk_ended_by("SoftHangupRequest", "caller"))[1][-1].hangup_by == "system"
+    assert run(talk_ended_by("SoftHangupRequest", "agent"))[1][-1].hangup_by == "agent"
+    assert run(talk_ended_by("HangupRequest", "caller"))[1][-1].hangup_by == "caller"

@@ -63,3 +63,18 @@ def test_ends_sort_after_everything_else_in_the_same_second():
     events = events_from_facts([cel(1, 40, "CHAN_END", "500.1"), cel(2, 40, "CHAN_START", "500.1")],
                                [qlog(1, 40, "COMPLETECALLER", agent="1001", data1="1", data2="2")])
     assert [e["Event"] for e in events] == ["Newchannel", "AgentComplete", "Hangup"]
+
+
+def test_a_cel_hangup_says_whether_asterisk_ended_the_callers_channel():
+    """CEL HANGUP extras as Asterisk 22 wrote them (tests/integration/test_hangup_by.py)."""
+    def abandoned(extra):
+        cel_rows = [cel(1, 0, "CHAN_START", "500.1"), cel(2, 3, "USER_DEFINED", "500.1", "ivr_step", "branch=2"),
+                    cel(3, 20, "HANGUP", "500.1", extra=extra), cel(4, 20, "CHAN_END", "500.1")]
+        queue_rows = [qlog(1, 3, "ENTERQUEUE"), qlog(2, 20, "ABANDON", data="1|1|17")]
+        [record] = rebuild(cel_rows, queue_rows, short_abandon_s=5)
+        return record.hangup_by
+    assert abandoned('{"hangupcause":16,"hangupsource":"","dialstatus":""}') == "caller"
+    assert abandoned('{"hangupcause":16,"hangupsource":"PJSIP/trunk-0001","dialstatus":""}') == "caller"
+    assert abandoned('{"hangupcause":16,"hangupsource":"dialplan/builtin","dialstatus":""}') == "system"
+    assert abandoned('{"hangupcause":0,"hangupsource":"","dialstatus":""}') == "system"
+    assert abandoned("not json") == "caller"

@@ -1,0 +1,33 @@
+"""OpenAPI paths of the admins' sign-in locks (agent_console/api/sign_in_locks.py), merged into
+openapi.DOCUMENT."""
+from __future__ import annotations
+
+from typing import Any
+
+from agent_console.openapi_parts import error as _error
+
+_LOCK = {"type": "object", "required": ["key", "kind", "value", "failures", "retry_after_s"], "properties": {
+    "key": {"type": "string", "description": "account:<username> or address:<client address>; DELETE it to lift"},
+    "kind": {"enum": ["account", "address"]},
+    "value": {"type": "string", "description": "the username as typed (maybe unknown) or the client address"},
+    "failures": {"type": "integer", "description": "failed sign-ins in the window"},
+    "retry_after_s": {"type": "integer", "description": "seconds until the lock passes by itself"}}}
+
+PATHS: dict[str, Any] = {
+    "/api/v1/admin/sign-in-locks": {"get": {
+        "summary": "Accounts and addresses whose failed sign-ins delay or refuse a sign-in now (admins only)",
+        "operationId": "listSignInLocks",
+        "responses": {"200": {"description": "the current locks", "content": {"application/json": {"schema": {
+                          "type": "object", "required": ["locks"],
+                          "properties": {"locks": {"type": "array", "items": _LOCK}}}}}},
+                      "401": _error("no valid token"), "403": _error("not an admin"),
+                      "503": _error("database unavailable")}}},
+    "/api/v1/admin/sign-in-locks/{key}": {"delete": {
+        "summary": "Lift a lock: forget the account's or the address's failed sign-ins (admins only; logged)",
+        "operationId": "liftSignInLock",
+        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+                        "description": "account:<username> or address:<client address>"}],
+        "responses": {"204": {"description": "lifted (also when there was nothing to lift)"},
+                      "400": _error("not account:… or address:…"), "401": _error("no valid token"),
+                      "403": _error("not an admin"), "503": _error("database unavailable")}}},
+}

@@ -142,6 +142,7 @@
     return api("GET", "/api/v1/wallboard").then(function (r) {
       if (r.status !== 200) { return; }
       view.queues = r.body.queues;
+      $("sup-today").textContent = window.Console.fmtDay(r.body.today);   // the server's day, in the hotline's zone
       r.body.agents.forEach(function (a) { view.agents[a.ext] = Object.assign(view.agents[a.ext] || {}, a); });
       renderQueues();
       renderAgents();

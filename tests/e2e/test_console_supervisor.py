@@ -8,6 +8,9 @@ the agent who took the call plays it from his own page (audited).
 """
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import aiohttp
 import pytest
 
@@ -68,11 +71,14 @@ async def test_supervisor_wallboard_follows_pauses_and_plays_a_recording(control
             assert status == 200, board
             assert {"doctors", "cdc"} <= {q["queue"] for q in board["queues"]}
             assert {"waiting", "longest_wait_s", "answered", "abandoned", "service_level"} <= set(board["queues"][0])
+            hanoi_today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+            assert (board["today"], board["timezone"]) == (hanoi_today.isoformat(), "Asia/Ho_Chi_Minh")
             answered_before = next(q["answered"] for q in board["queues"] if q["queue"] == "doctors")
 
             await sign_in_supervisor(page, controller)
             await page.wait_for_selector('#queue-tiles .tile[data-queue="doctors"]')
             assert await page.text_content('#queue-tiles .tile[data-queue="doctors"] h3') == "Mạng lưới Thầy thuốc đồng hành"
+            assert await page.text_content("#sup-today") == hanoi_today.strftime("%d/%m/%Y")
 
             status, body = await api.call("POST", f"/api/v1/agents/{AGENT}/login", AGENT)
             assert (status, body["state"]) == (200, "ready"), body

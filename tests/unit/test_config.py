@@ -8,6 +8,17 @@ def test_defaults(tmp_path):
     assert (settings.http_port, settings.sip_port, settings.ami_port, settings.agi_port) == (8080, 5060, 5038, 4573)
     assert settings.emergency_uri == "sip:115@127.0.0.1:5090"
     assert settings.database_url is None
+    assert settings.timezone == "Asia/Ho_Chi_Minh"
+
+
+def test_the_hotline_time_zone_reaches_the_console(tmp_path):
+    from agent_console.config import ConsoleConfig
+    settings = Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_TIMEZONE": "Asia/Bangkok",
+                                  "IVR_WRAPUP_LIMIT": "90"})
+    config = ConsoleConfig.from_settings(settings)
+    assert (config.timezone, config.wrapup_limit_s) == ("Asia/Bangkok", 90)
+    with pytest.raises(ValueError, match="time zone"):
+        ConsoleConfig(timezone="Hanoi")
 
 
 def test_ami_secret_generated_once_and_private(tmp_path):
@@ -24,6 +35,8 @@ def test_ami_secret_generated_once_and_private(tmp_path):
     ("IVR_EMERGENCY_URI", "tel:115", "sip:user@host"),
     ("IVR_TRUNK_NETWORK", "localhost", "network"),
     ("DATABASE_URL", "mysql://x/y", "postgresql://"),
+    ("IVR_TIMEZONE", "Hanoi/Vietnam", "IANA time zone"),
+    ("IVR_TIMEZONE", "../etc/passwd", "IANA time zone"),
 ])
 def test_bad_settings_name_the_variable(tmp_path, name, value, message):
     with pytest.raises(SettingsError, match=message):

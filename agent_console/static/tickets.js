@@ -91,9 +91,9 @@
     $("search-form").addEventListener("submit", search);
     $("move-form").addEventListener("submit", move);
     $("new-form").addEventListener("submit", create);
-    window.I18N.onChange(function () {
-      $("search-q").placeholder = t("tk.search");
-      render();
+    // The first list once the words are in, however late they come; then again on every language switch.
+    window.I18N.ready.then(function () {
+      window.I18N.onChange(function () { render(); search(); });
       search();
     });
   });

@@ -109,3 +109,47 @@ async def test_the_supervisors_pages_show_their_data_whatever_comes_first(contro
     await admin.wait_for_selector(f'#listen-rows tr[data-id="{listen_id}"]')
     assert await admin.text_content(f'#listen-rows tr[data-id="{listen_id}"] td:nth-child(3)') == "Giám sát viên"
     assert (len(held), len(admin_held)) == ((2, 1) if held_kind == "catalog" else (4, 2))
+
+
+# Each page, who opens it, and what shows that its data is drawn (the width is measured then).
+PAGES = [
+    ("/login", None, "#login-submit"),
+    ("/agent", AGENT, '#queue-rows tr[data-queue="cdc"]'),
+    ("/tickets", AGENT, "#ticket-rows tr"),
+    ("/supervisor", SUPERVISOR, f'#agent-rows tr[data-ext="{AGENT}"]'),
+    ("/reports", SUPERVISOR, '#r-totals dd[data-field="received"]'),
+    ("/audit", ADMIN, "#listen-rows tr"),
+]
+SCREENS = [(390, 844), (1366, 768)]
+
+
+@pytest.mark.parametrize("width, height", SCREENS)
+async def test_every_page_fits_the_screen_without_scrolling_sideways(controller, db_pool, new_page, width, height,
+                                                                     tmp_path_factory):
+    shots, too_wide = tmp_path_factory.mktemp(f"screens-{width}"), []
+    await record_listen(db_pool, agent_ext=AGENT, listener_ext=SUPERVISOR, listener_role="supervisor",
+                        linkedid="1700000000.1", remote_addr="127.0.0.1")
+    for path, ext, drawn in PAGES:
+        page = await new_page(width=width, height=height)
+        if ext:
+            await sign_in(page, controller, ext, landing="agent" if ext.startswith("1") else "supervisor")
+        if path == "/tickets":
+            await _post(page, controller, "/api/v1/tickets", {
+                "caller_number": "0908123456", "branch": 3, "category": "Thuốc, tư vấn điều trị",
+                "summary": "Người nhà F0 hỏi cách dùng thuốc hạ sốt"})
+        await page.goto(base_url(controller) + path)
+        await page.wait_for_selector(drawn)
+        if path == "/tickets":
+            await page.click("#ticket-rows tr:first-child")
+            await page.wait_for_selector("#detail:not([hidden])")
+        for lang in ("vi", "en"):
+            await page.screenshot(path=str(shots / f"{path.strip('/')}-{lang}.png"), full_page=True)
+            scroll = await page.evaluate("() => document.documentElement.scrollWidth")
+            if scroll > width:
+                too_wide.append(f"{path} ({lang}) is {scroll} px wide")
+            if lang == "vi" and path != "/login":
+                await page.click("#lang-toggle")
+                await page.wait_for_function("() => document.documentElement.lang === 'en'")
+            elif lang == "vi":
+                break
+    assert not too_wide, f"on a {width} px screen: {too_wide}"

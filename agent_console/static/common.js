@@ -55,17 +55,26 @@
     return p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second;
   }
 
-  // Plays a call's recording in ui.audio; ui.playing and ui.error get the status text.
-  function playRecording(linkedid, ui) {
+  // What names a call for a person: its time (the hotline's) and the caller's number, never its linkedid.
+  function callLabel(call) {
+    return [fmtTime(call.started_at), call.caller_number].filter(function (x) { return x; }).join(" · ");
+  }
+
+  // Plays a call's recording in ui.audio; ui.playing and ui.error get the status text. `call` (from
+  // a list of calls) names it; without one the call is fetched (the same access rule as the recording).
+  function playRecording(linkedid, ui, call) {
     var t = window.I18N.t;
     ui.error.textContent = "";
+    ui.playing.textContent = "";
     if (!linkedid) { return Promise.resolve(); }
     return api("GET", "/api/v1/calls/" + encodeURIComponent(linkedid) + "/recording").then(function (r) {
       if (r.status === 404) { ui.error.textContent = t("sup.no_recording"); return; }
       if (r.status !== 200) { ui.error.textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
-      ui.playing.textContent = t("sup.playing") + " " + linkedid;
       ui.audio.src = "/api/v1/recordings/" + encodeURIComponent(r.body.id);
       ui.audio.load();
+      var named = call ? Promise.resolve(call) : api("GET", "/api/v1/calls/" + encodeURIComponent(linkedid))
+        .then(function (c) { return c.status === 200 ? c.body : {}; });
+      return named.then(function (c) { ui.playing.textContent = t("sup.playing") + " " + (callLabel(c) || "—"); });
     });
   }
 
@@ -98,6 +107,6 @@
     connect();
   }
 
-  window.Console = { api: api, fmtTime: fmtTime, fmtDay: fmtDay, parseDay: parseDay, hotlineDay: hotlineDay, tz: TZ,
+  window.Console = { api: api, fmtTime: fmtTime, fmtDay: fmtDay, parseDay: parseDay, callLabel: callLabel, hotlineDay: hotlineDay, tz: TZ,
                      playRecording: playRecording, live: live };
 })();

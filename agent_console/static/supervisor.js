@@ -168,16 +168,16 @@
         tr.appendChild(el("td", c.caller_number));
         tr.appendChild(el("td", c.agent || ""));
         tr.appendChild(el("td", c.outcome ? t("call." + c.outcome) : ""));
-        tr.addEventListener("click", function () { play(c.linkedid); });
+        tr.addEventListener("click", function () { play(c.linkedid, c); });
         body.appendChild(tr);
       });
     });
   }
 
-  function play(linkedid) {
+  function play(linkedid, call) {
     linkedid = (linkedid || "").trim();
     $("rec-linkedid").value = linkedid;
-    window.Console.playRecording(linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") });
+    window.Console.playRecording(linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") }, call);
   }
 
   // -- live ----------------------------------------------------------------------------------

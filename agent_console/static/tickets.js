@@ -38,6 +38,12 @@
     });
   }
 
+  // The wrap-up's history row is stored as "wrap-up: <outcome>" (db/wrapups.py); shown in the page's words.
+  function note(text) {
+    var m = /^wrap-up: ([a-z_]+)$/.exec(text || "");
+    return m ? t("history.wrapup") + ": " + t("outcome." + m[1]) : text;
+  }
+
   function render() {
     if (!current) { return; }
     var k = current;
@@ -56,7 +62,7 @@
     });
     var body = $("history-rows");
     body.replaceChildren();
-    k.history.forEach(function (h) { row(body, [when(h.at), h.by, t("ticket." + h.status), h.note]); });
+    k.history.forEach(function (h) { row(body, [when(h.at), h.by, t("ticket." + h.status), note(h.note)]); });
   }
 
   function move(event) {

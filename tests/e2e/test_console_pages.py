@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 
+from agent_console.i18n import catalog
 from db.live_listen import record_listen
 from tests.e2e.console_helpers import base_url, sign_in
 
@@ -121,12 +124,13 @@ PAGES = [
     ("/audit", ADMIN, "#listen-rows tr"),
 ]
 SCREENS = [(390, 844), (1366, 768)]
+TEMPLATES = Path(__file__).resolve().parents[2] / "agent_console" / "web" / "templates"
+STATIC = TEMPLATES.parents[1] / "static"
 
 
-@pytest.mark.parametrize("width, height", SCREENS)
-async def test_every_page_fits_the_screen_without_scrolling_sideways(controller, db_pool, new_page, width, height,
-                                                                     tmp_path_factory):
-    shots, too_wide = tmp_path_factory.mktemp(f"screens-{width}"), []
+async def _each_page(controller, db_pool, new_page, width: int, height: int, check) -> None:
+    """Opens every page with its data drawn, then calls `check(page, path, lang)` in Vietnamese, then
+    (after the page's own toggle) in English; the sign-in page only in Vietnamese."""
     await record_listen(db_pool, agent_ext=AGENT, listener_ext=SUPERVISOR, listener_role="supervisor",
                         linkedid="1700000000.1", remote_addr="127.0.0.1")
     for path, ext, drawn in PAGES:
@@ -142,14 +146,71 @@ async def test_every_page_fits_the_screen_without_scrolling_sideways(controller,
         if path == "/tickets":
             await page.click("#ticket-rows tr:first-child")
             await page.wait_for_selector("#detail:not([hidden])")
-        for lang in ("vi", "en"):
-            await page.screenshot(path=str(shots / f"{path.strip('/')}-{lang}.png"), full_page=True)
-            scroll = await page.evaluate("() => document.documentElement.scrollWidth")
-            if scroll > width:
-                too_wide.append(f"{path} ({lang}) is {scroll} px wide")
-            if lang == "vi" and path != "/login":
-                await page.click("#lang-toggle")
-                await page.wait_for_function("() => document.documentElement.lang === 'en'")
-            elif lang == "vi":
-                break
+        await check(page, path, "vi")
+        if path != "/login":
+            await page.click("#lang-toggle")
+            await page.wait_for_function("() => document.documentElement.lang === 'en'")
+            await page.wait_for_timeout(300)          # the page's own redraw after the switch
+            await check(page, path, "en")
+
+
+@pytest.mark.parametrize("width, height", SCREENS)
+async def test_every_page_fits_the_screen_without_scrolling_sideways(controller, db_pool, new_page, width, height,
+                                                                     tmp_path_factory):
+    shots, too_wide = tmp_path_factory.mktemp(f"screens-{width}"), []
+
+    async def measure(page, path, lang):
+        await page.screenshot(path=str(shots / f"{path.strip('/')}-{lang}.png"), full_page=True)
+        scroll = await page.evaluate("() => document.documentElement.scrollWidth")
+        if scroll > width:
+            too_wide.append(f"{path} ({lang}) is {scroll} px wide")
+
+    await _each_page(controller, db_pool, new_page, width, height, measure)
     assert not too_wide, f"on a {width} px screen: {too_wide}"
+
+
+# Every visible text of the page (text nodes, placeholders, titles), trimmed, one entry each.
+VISIBLE_TEXTS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement, text = n.textContent.trim();
+    // the page's chrome: not the data (table bodies, figures, the signed-in name) nor the language switch
+    if (!text || !el || el.closest('[hidden], script, style, title, tbody, dd, #who, #lang-toggle')) { continue; }
+    if (el.closest('select') ? el.closest('select').checkVisibility() : el.checkVisibility()) { out.push(text); }
+  }
+  document.querySelectorAll('[placeholder], [title]').forEach(el => {
+    if (el.checkVisibility()) { ['placeholder', 'title'].forEach(a => el.getAttribute(a) && out.push(el.getAttribute(a))); }
+  });
+  return out;
+}"""
+
+
+async def test_no_page_shows_words_of_the_other_language_or_a_bare_key(controller, db_pool, new_page):
+    words = catalog()
+    other = {lang: {words[o][k] for k in words[o] if words[o][k] != words[lang][k]}
+             for lang, o in (("vi", "en"), ("en", "vi"))}
+    wrong: list[str] = []
+
+    async def read(page, path, lang):
+        for text in await page.evaluate(VISIBLE_TEXTS):
+            if text in words["vi"] or text in other[lang]:
+                wrong.append(f"{path} ({lang}): {text!r}")
+        keys = await page.eval_on_selector_all("[data-i18n]", "ns => ns.map(n => n.getAttribute('data-i18n'))")
+        wrong.extend(f"{path}: data-i18n {k!r} not in the catalog" for k in keys if k not in words[lang])
+
+    await _each_page(controller, db_pool, new_page, 1366, 768, read)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_key_the_pages_use_is_in_both_languages():
+    words = catalog()
+    assert set(words["vi"]) == set(words["en"])
+    used = set()
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        used |= set(re.findall(r'data-i18n(?:-placeholder)?="([^"{]+)"', text))
+        used |= set(re.findall(r'\bt\("([^"]+)"\)', text))
+    for script in STATIC.glob("*.js"):
+        used |= {k for k in re.findall(r'\bt\("([a-z_]+\.[a-z_.0-9]+)"\)', script.read_text(encoding="utf-8"))}
+    assert used and not used - set(words["vi"]), sorted(used - set(words["vi"]))

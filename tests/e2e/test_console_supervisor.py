@@ -8,6 +8,7 @@ the agent who took the call plays it from his own page (audited).
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -123,7 +124,11 @@ async def test_supervisor_wallboard_follows_pauses_and_plays_a_recording(control
             assert (await info.value).status in (200, 206)
             await page.wait_for_function("() => document.getElementById('rec-audio').readyState >= 1",
                                          timeout=15_000)
-            assert await page.text_content("#rec-playing") == f"Đang phát cuộc gọi {linkedid}"
+            # The player names the call by its time (dd/mm/yyyy, Hanoi) and number, not by its linkedid.
+            await page.wait_for_function("n => document.getElementById('rec-playing').textContent.endsWith(' · ' + n)",
+                                         arg=number)
+            playing = await page.text_content("#rec-playing")
+            assert re.fullmatch(r"Đang phát cuộc gọi \d\d/\d\d/\d{4} \d\d:\d\d:\d\d · " + number, playing), playing
             status, audit = await api.call("GET", "/api/v1/audit/recordings?limit=50", ADMIN)
             assert status == 200, audit
             assert any((a["linkedid"], a["ext"], a["role"], a["action"]) == (linkedid, SUPERVISOR, "supervisor", "play")

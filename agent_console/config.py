@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,8 @@ class ConsoleConfig:
     calls_max_limit: int = 500
     short_abandon_s: int = 5             # the reports' default; the controller's IVR_SHORT_ABANDON
     report_wait_s: float = 30.0          # a report waits this long for the one report slot, then 503
+    timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day (IVR_TIMEZONE): reports, "today", dates shown
+    wrapup_limit_s: int = 120            # the controller's IVR_WRAPUP_LIMIT, for the agent's countdown
 
     def __post_init__(self) -> None:
         if self.session_ttl_s < 60:
@@ -21,6 +24,10 @@ class ConsoleConfig:
             raise ValueError("calls_default_limit must be between 1 and calls_max_limit")
         if not self.report_wait_s > 0:
             raise ValueError("report_wait_s must be positive")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from None
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ConsoleConfig":
@@ -29,4 +36,7 @@ class ConsoleConfig:
                   if hasattr(settings, f"console_{name}")}
         if hasattr(settings, "short_abandon_s"):     # one threshold for the call records and the reports
             values["short_abandon_s"] = settings.short_abandon_s
+        for name in ("timezone", "wrapup_limit_s"):      # the controller's, shown and used by the pages
+            if hasattr(settings, name):
+                values[name] = getattr(settings, name)
         return cls(**values)

@@ -66,9 +66,10 @@ PATHS: dict[str, Any] = {
                       "403": {"description": "Origin does not match the Host"}}}},
     "/api/v1/wallboard": {"get": {
         "summary": "The supervisor's wallboard: per queue waiting, longest_wait_s (now) and today's answered, "
-                   "abandoned, service_level (answered within 20 s ÷ answered; local day Asia/Ho_Chi_Minh); "
+                   "abandoned, service_level (answered within 20 s ÷ answered; the local day `today` in the hotline's "
+                   "`timezone`, IVR_TIMEZONE); "
                    "agents: ext, name, state, reason, since. Supervisors and admins only.",
         "operationId": "wallboard",
-        "responses": {"200": {"description": "queues, agents, service_level_s"}, "401": _error("not signed in"),
+        "responses": {"200": {"description": "queues, agents, service_level_s, today, timezone"}, "401": _error("not signed in"),
                       "403": _error("not a supervisor or admin"), "503": _error("telephony unavailable")}}},
 }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class SettingsError(ValueError):
@@ -47,6 +48,7 @@ class Settings:
     wrapup_limit_s: int = 120
     short_abandon_s: int = 5
     recording_retention_days: int = 90
+    timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day: reports, the wallboard's "today", every date shown
     instance: str = "main"
 
     @classmethod
@@ -73,6 +75,7 @@ class Settings:
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
+            timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
             instance=_instance(env.get("IVR_INSTANCE", "main")),
         )
         if env.get("IVR_ASTERISK_ROOT"):
@@ -124,6 +127,14 @@ def _network(value: str) -> str:
         return str(ipaddress.ip_network(value, strict=False))
     except ValueError:
         raise SettingsError(f"IVR_TRUNK_NETWORK must be a network like 127.0.0.0/8, got {value!r}") from None
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"IVR_TIMEZONE must be an IANA time zone like Asia/Ho_Chi_Minh, got {value!r}") from None
+    return value
 
 
 def _name(value: str, variable: str) -> str:

@@ -1,6 +1,6 @@
 """GET /api/v1/reports/summary: the published figures by day and branch (JSON, or CSV with format=csv).
 
-`from` and `to` are local dates in the hotline's time zone, both inclusive: the range is
+`from` and `to` are local dates in the hotline's time zone (ConsoleConfig.timezone, IVR_TIMEZONE), both inclusive: the range is
 [from 00:00, to + 1 day 00:00) local time. Optional `short_abandon_s` (default: the controller's
 IVR_SHORT_ABANDON) and `service_level_s` (default 20, as on the wallboard): whole seconds 0-600.
 Supervisors and admins only. One report is computed at a time (REPORT_SLOT): a year of calls keeps
@@ -19,7 +19,7 @@ from aiohttp import web
 from agent_console.api.wallboard import SERVICE_LEVEL_S
 from agent_console.errors import ApiError
 from agent_console.keys import CONFIG, REPORT_SLOT, pool_of, principal_of
-from db.reports import HOTLINE_TZ, csv_rows, rows_to_csv, summary, survey_agents_csv
+from db.reports import csv_rows, rows_to_csv, summary, survey_agents_csv
 
 routes = web.RouteTableDef()
 MAX_RANGE_DAYS = 366
@@ -44,14 +44,15 @@ async def summary_report(request: web.Request) -> web.Response:
     short_abandon_s = seconds(request.query.get("short_abandon_s"), "short_abandon_s",
                               request.app[CONFIG].short_abandon_s)
     service_level_s = seconds(request.query.get("service_level_s"), "service_level_s", SERVICE_LEVEL_S)
-    start, end = local_bounds(first, last, HOTLINE_TZ)
+    tz = request.app[CONFIG].timezone
+    start, end = local_bounds(first, last, tz)
     slot = request.app[REPORT_SLOT]
     try:
         await asyncio.wait_for(slot.acquire(), request.app[CONFIG].report_wait_s)
     except asyncio.TimeoutError:
         raise ApiError(503, "another report is being computed; try again in a moment") from None
     try:
-        report = await summary(pool_of(request), start=start, end=end, tz=HOTLINE_TZ,
+        report = await summary(pool_of(request), start=start, end=end, tz=tz,
                                short_abandon_s=short_abandon_s, service_level_s=service_level_s)
     finally:
         slot.release()

@@ -32,8 +32,26 @@
   }
 
   // -- my state ----------------------------------------------------------------------------
+  // On a call: how long it has lasted; in wrap-up: what is left of the controller's limit
+  // (IVR_WRAPUP_LIMIT), after which the controller makes me ready anyway. From `since`, each second.
+  var WRAPUP_LIMIT_S = parseInt(meta("wrapup-limit-s"), 10) || 120;
+  function tickTimer() {
+    var s = view.state, box = $("my-timer");
+    var timed = s && s.since && (s.state === "on_call" || s.state === "wrap_up");
+    box.hidden = !timed;
+    if (!timed) { return; }
+    var elapsed = (Date.now() - Date.parse(s.since)) / 1000;
+    var wrap = s.state === "wrap_up";
+    $("my-timer-label").textContent = t(wrap ? "me.wrapup_left" : "me.on_call_for");
+    $("my-timer-value").textContent = fmtWait(wrap ? Math.ceil(WRAPUP_LIMIT_S - elapsed) : Math.floor(elapsed));
+    box.setAttribute("data-timer", wrap ? "wrap_up" : "on_call");
+    box.className = "timer" + (wrap && WRAPUP_LIMIT_S - elapsed <= 30 ? " late" : "");
+  }
+  setInterval(tickTimer, 1000);
+
   function renderState(s) {
     view.state = s;
+    tickTimer();
     var node = $("my-state");
     node.textContent = t("state." + s.state);
     node.setAttribute("data-state", s.state);
@@ -76,7 +94,8 @@
       api("GET", "/api/v1/callers/" + encodeURIComponent(msg.caller_number) + "/history").then(function (r) {
         if (r.status !== 200 || !view.pop || view.pop.linkedid !== msg.linkedid) { return; }
         fillList("pop-calls", r.body.calls.map(function (c) {
-          return fmtTime(c.started_at) + " · " + (c.queue ? t("queue." + c.queue) : "") + " · " + (c.outcome ? t("call." + c.outcome) : "");
+          return [fmtTime(c.started_at), c.queue ? t("queue." + c.queue) : "", c.outcome ? t("call." + c.outcome) : ""]
+            .filter(function (part) { return part; }).join(" · ");        // no stray " · " for a missing part
         }));
         fillList("pop-tickets", r.body.tickets.map(function (k) {
           return "#" + k.id + " · " + k.category + " · " + t("ticket." + k.status) + (k.agency ? " · " + k.agency : "");
@@ -89,8 +108,9 @@
   function pathText(steps) {
     if (!steps || !steps.length) { return "—"; }
     return steps.map(function (p) {
-      var label = t("step." + p.kind);
-      return (label === "step." + p.kind ? p.kind : label) + " " + p.value;
+      var label = t("step." + p.kind), value = p.value;
+      if (p.kind === "language" && t("language." + value) !== "language." + value) { value = t("language." + value); }
+      return (label === "step." + p.kind ? p.kind : label) + " " + value;
     }).join(" → ");
   }
 
@@ -210,7 +230,7 @@
       button.className = "act-play";
       button.textContent = t("calls.play");
       button.addEventListener("click", function () {
-        window.Console.playRecording(c.linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") });
+        window.Console.playRecording(c.linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") }, c);
       });
       td.appendChild(button);
     }

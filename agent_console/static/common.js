@@ -16,22 +16,65 @@
     });
   }
 
-  function fmtTime(iso) {
-    if (!iso) { return ""; }
-    return new Date(iso).toLocaleString(window.I18N.lang() === "vi" ? "vi-VN" : "en-GB", { hour12: false });
+  // Dates and times are the hotline's (meta hotline-tz, IVR_TIMEZONE), never the browser's zone or
+  // locale: a supervisor's laptop on UTC must see the same "today" as the wallboard.
+  var TZ = (document.querySelector('meta[name="hotline-tz"]') || {}).content || "Asia/Ho_Chi_Minh";
+  var PARTS = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, hourCycle: "h23", year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+  function hotlineParts(when) {
+    var out = {};
+    PARTS.formatToParts(when).forEach(function (p) { out[p.type] = p.value; });
+    return out;
   }
 
-  // Plays a call's recording in ui.audio; ui.playing and ui.error get the status text.
-  function playRecording(linkedid, ui) {
+  // The hotline's local date of `when` (default: now) as YYYY-MM-DD.
+  function hotlineDay(when) {
+    var p = hotlineParts(when === undefined ? new Date() : when);
+    return p.year + "-" + p.month + "-" + p.day;
+  }
+
+  // YYYY-MM-DD ↔ dd/mm/yyyy (the one way a date is shown, whatever the browser's locale).
+  function fmtDay(isoDay) {
+    if (!isoDay) { return ""; }
+    var d = String(isoDay).split("-");
+    return d[2] + "/" + d[1] + "/" + d[0];
+  }
+  function parseDay(text) {
+    var m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text || "");
+    if (!m) { return null; }
+    var iso = m[3] + "-" + m[2].padStart(2, "0") + "-" + m[1].padStart(2, "0");
+    var check = new Date(iso + "T00:00:00Z");
+    return !isNaN(check) && check.toISOString().slice(0, 10) === iso ? iso : null;
+  }
+
+  // An ISO timestamp as dd/mm/yyyy HH:MM:SS in the hotline's zone.
+  function fmtTime(iso) {
+    if (!iso) { return ""; }
+    var p = hotlineParts(new Date(iso));
+    return p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second;
+  }
+
+  // What names a call for a person: its time (the hotline's) and the caller's number, never its linkedid.
+  function callLabel(call) {
+    return [fmtTime(call.started_at), call.caller_number].filter(function (x) { return x; }).join(" · ");
+  }
+
+  // Plays a call's recording in ui.audio; ui.playing and ui.error get the status text. `call` (from
+  // a list of calls) names it; without one the call is fetched (the same access rule as the recording).
+  function playRecording(linkedid, ui, call) {
     var t = window.I18N.t;
     ui.error.textContent = "";
+    ui.playing.textContent = "";
     if (!linkedid) { return Promise.resolve(); }
     return api("GET", "/api/v1/calls/" + encodeURIComponent(linkedid) + "/recording").then(function (r) {
       if (r.status === 404) { ui.error.textContent = t("sup.no_recording"); return; }
       if (r.status !== 200) { ui.error.textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
-      ui.playing.textContent = t("sup.playing") + " " + linkedid;
       ui.audio.src = "/api/v1/recordings/" + encodeURIComponent(r.body.id);
       ui.audio.load();
+      var named = call ? Promise.resolve(call) : api("GET", "/api/v1/calls/" + encodeURIComponent(linkedid))
+        .then(function (c) { return c.status === 200 ? c.body : {}; });
+      return named.then(function (c) { ui.playing.textContent = t("sup.playing") + " " + (callLabel(c) || "—"); });
     });
   }
 
@@ -64,5 +107,6 @@
     connect();
   }
 
-  window.Console = { api: api, fmtTime: fmtTime, playRecording: playRecording, live: live };
+  window.Console = { api: api, fmtTime: fmtTime, fmtDay: fmtDay, parseDay: parseDay, callLabel: callLabel, hotlineDay: hotlineDay, tz: TZ,
+                     playRecording: playRecording, live: live };
 })();

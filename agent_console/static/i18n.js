@@ -32,9 +32,12 @@
     apply();
   }
 
+  // Pages start from `ready` (a promise: it calls back whether the catalog came before or after the
+  // page's script ran). Without the catalog the pages still work, with the words the server rendered.
   var ready = fetch("/static/i18n.json", { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
-    .then(function (catalog) { state.catalog = catalog; apply(); });
+    .then(function (catalog) { state.catalog = catalog; apply(); })
+    .catch(function () { /* keep the server-rendered words */ });
 
   window.I18N = {
     t: t,

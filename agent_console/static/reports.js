@@ -5,7 +5,7 @@
 (function () {
   var t = function (key) { return window.I18N.t(key); };
   var $ = function (id) { return document.getElementById(id); };
-  var api = window.Console.api;
+  var api = window.Console.api, fmtDay = window.Console.fmtDay;
   var SVG = "http://www.w3.org/2000/svg";
   // The measures shown as key figures and as the columns of the day and branch tables.
   var FIGURES = ["received", "answered", "resolved", "forwarded", "abandoned", "success_rate", "service_level",
@@ -87,9 +87,9 @@
     days.forEach(function (d, i) {
       var x = left + i * slot + slot * 0.1, scale = (H - bottom - top) / max;
       bar(svg, "received", x, H - bottom - d.received * scale, w, d.received * scale,
-          d.day + " · " + t("rp.m.received") + ": " + d.received, { day: d.day, measure: "received", value: d.received });
+          fmtDay(d.day) + " · " + t("rp.m.received") + ": " + d.received, { day: d.day, measure: "received", value: d.received });
       bar(svg, "succeeded", x + w, H - bottom - d.succeeded * scale, w, d.succeeded * scale,
-          d.day + " · " + t("rp.m.succeeded") + ": " + d.succeeded, { day: d.day, measure: "succeeded", value: d.succeeded });
+          fmtDay(d.day) + " · " + t("rp.m.succeeded") + ": " + d.succeeded, { day: d.day, measure: "succeeded", value: d.succeeded });
       if (i % every === 0) {
         svg.appendChild(node("text", { x: x + w, y: H - 8, "text-anchor": "middle" }, d.day.slice(5).split("-").reverse().join("/")));
       }
@@ -132,7 +132,7 @@
     head("r-days-head", "rp.day");
     head("r-branches-head", "rp.branch");
     $("r-days").replaceChildren();
-    report.by_day.forEach(function (d) { row($("r-days"), figureCells(d.day, d), { "data-day": d.day }); });
+    report.by_day.forEach(function (d) { row($("r-days"), figureCells(fmtDay(d.day), d), { "data-day": d.day }); });
     $("r-branches").replaceChildren();
     report.by_branch.forEach(function (b) {
       row($("r-branches"), figureCells(branchName(b.branch), b), { "data-branch": b.branch === null ? "" : b.branch });
@@ -162,14 +162,15 @@
   function renderCallerMinute() {
     var t115 = report.time_to_115;
     $("r-t115").replaceChildren();
-    t115.by_day.concat([Object.assign({ day: t("rp.total") }, t115.totals)]).forEach(function (d) {
-      row($("r-t115"), [{ text: d.day }, { text: String(d.dials), field: "dials" },
+    t115.by_day.map(function (d) { return Object.assign({ label: fmtDay(d.day) }, d); })
+      .concat([Object.assign({ label: t("rp.total"), day: "" }, t115.totals)]).forEach(function (d) {
+      row($("r-t115"), [{ text: d.label }, { text: String(d.dials), field: "dials" },
         { text: seconds(d.dial_p50_s), field: "dial_p50_s" }, { text: seconds(d.dial_p90_s), field: "dial_p90_s" },
         { text: seconds(d.answer_p50_s), field: "answer_p50_s" }, { text: seconds(d.answer_p90_s), field: "answer_p90_s" },
         { text: pct(d.answered_10s_share), field: "answered_10s_share" }], { "data-day": d.day });
     });
     var survey = report.survey, lines = [];
-    survey.by_day.forEach(function (d) { lines.push([d.day, d, { "data-day": d.day }]); });
+    survey.by_day.forEach(function (d) { lines.push([fmtDay(d.day), d, { "data-day": d.day }]); });
     survey.by_branch.forEach(function (b) { lines.push([branchName(b.branch), b, { "data-branch": b.branch === null ? "" : b.branch }]); });
     survey.by_agent.forEach(function (a) { lines.push([a.agent || "—", a, { "data-ext": a.agent || "" }]); });
     lines.push([t("rp.total"), survey.totals, { "data-total": "1" }]);
@@ -181,8 +182,11 @@
     });
   }
 
+  // The range as the API takes it (YYYY-MM-DD, the hotline's days), or null when a date is not dd/mm/yyyy.
   function query() {
-    var q = "from=" + encodeURIComponent($("r-from").value) + "&to=" + encodeURIComponent($("r-to").value);
+    var from = window.Console.parseDay($("r-from").value), to = window.Console.parseDay($("r-to").value);
+    if (!from || !to) { return null; }
+    var q = "from=" + from + "&to=" + to;
     if ($("r-short").value !== "") { q += "&short_abandon_s=" + encodeURIComponent($("r-short").value); }
     if ($("r-sl").value !== "") { q += "&service_level_s=" + encodeURIComponent($("r-sl").value); }
     return q;
@@ -191,7 +195,8 @@
   function load(event) {
     if (event) { event.preventDefault(); }
     var q = query();
-    $("r-error").textContent = "";
+    $("r-error").textContent = q ? "" : t("rp.bad_date");
+    if (!q) { return Promise.resolve(); }
     $("r-status").textContent = t("rp.loading");
     $("r-submit").disabled = true;
     return api("GET", "/api/v1/reports/summary?" + q).then(function (r) {
@@ -211,14 +216,16 @@
     });
   }
 
-  function isoDay(d) {
-    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  // The last 7 of the hotline's days, today included (its zone, not the browser's).
+  function defaultRange() {
+    var today = window.Console.hotlineDay();
+    var weekAgo = new Date(Date.parse(today + "T00:00:00Z") - 6 * 86400000).toISOString().slice(0, 10);
+    $("r-from").value = fmtDay(weekAgo);
+    $("r-to").value = fmtDay(today);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var today = new Date(), weekAgo = new Date(today.getTime() - 6 * 86400000);
-    $("r-from").value = isoDay(weekAgo);
-    $("r-to").value = isoDay(today);
+    defaultRange();
     $("report-form").addEventListener("submit", load);
     var redraw = null;
     window.addEventListener("resize", function () { clearTimeout(redraw); redraw = setTimeout(render, 200); });

@@ -142,6 +142,7 @@
     return api("GET", "/api/v1/wallboard").then(function (r) {
       if (r.status !== 200) { return; }
       view.queues = r.body.queues;
+      $("sup-today").textContent = window.Console.fmtDay(r.body.today);   // the server's day, in the hotline's zone
       r.body.agents.forEach(function (a) { view.agents[a.ext] = Object.assign(view.agents[a.ext] || {}, a); });
       renderQueues();
       renderAgents();
@@ -167,16 +168,16 @@
         tr.appendChild(el("td", c.caller_number));
         tr.appendChild(el("td", c.agent || ""));
         tr.appendChild(el("td", c.outcome ? t("call." + c.outcome) : ""));
-        tr.addEventListener("click", function () { play(c.linkedid); });
+        tr.addEventListener("click", function () { play(c.linkedid, c); });
         body.appendChild(tr);
       });
     });
   }
 
-  function play(linkedid) {
+  function play(linkedid, call) {
     linkedid = (linkedid || "").trim();
     $("rec-linkedid").value = linkedid;
-    window.Console.playRecording(linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") });
+    window.Console.playRecording(linkedid, { audio: $("rec-audio"), playing: $("rec-playing"), error: $("rec-error") }, call);
   }
 
   // -- live ----------------------------------------------------------------------------------

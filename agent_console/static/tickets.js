@@ -38,6 +38,12 @@
     });
   }
 
+  // The wrap-up's history row is stored as "wrap-up: <outcome>" (db/wrapups.py); shown in the page's words.
+  function note(text) {
+    var m = /^wrap-up: ([a-z_]+)$/.exec(text || "");
+    return m ? t("history.wrapup") + ": " + t("outcome." + m[1]) : text;
+  }
+
   function render() {
     if (!current) { return; }
     var k = current;
@@ -56,7 +62,7 @@
     });
     var body = $("history-rows");
     body.replaceChildren();
-    k.history.forEach(function (h) { row(body, [when(h.at), h.by, t("ticket." + h.status), h.note]); });
+    k.history.forEach(function (h) { row(body, [when(h.at), h.by, t("ticket." + h.status), note(h.note)]); });
   }
 
   function move(event) {
@@ -91,9 +97,9 @@
     $("search-form").addEventListener("submit", search);
     $("move-form").addEventListener("submit", move);
     $("new-form").addEventListener("submit", create);
-    window.I18N.onChange(function () {
-      $("search-q").placeholder = t("tk.search");
-      render();
+    // The first list once the words are in, however late they come; then again on every language switch.
+    window.I18N.ready.then(function () {
+      window.I18N.onChange(function () { render(); search(); });
       search();
     });
   });

@@ -53,8 +53,9 @@ def setup(app: web.Application) -> None:
 
 def _render(request: web.Request, template_name: str, status: int = 200, **values: str) -> web.Response:
     """The page in the request's language: `t(key)` gives the catalog's word, as i18n.js does."""
-    lang = _lang(request)
-    context = {"lang": lang, "t": partial(i18n.text, lang), **values}
+    lang, config = _lang(request), request.app[CONFIG]
+    context = {"lang": lang, "t": partial(i18n.text, lang), "timezone": config.timezone,
+               "wrapup_limit_s": config.wrapup_limit_s, **values}
     response = aiohttp_jinja2.render_template(template_name, request, context, status=status)
     response.headers.update(SECURITY_HEADERS)
     return response

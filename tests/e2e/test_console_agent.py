@@ -54,12 +54,23 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
         assert "Thầy thuốc đồng hành" in await page.text_content("#pop-branch")
         assert await page.text_content("#pop-name") == "Nguyễn Văn Dân"
         assert "Phím 3" in await page.text_content("#pop-path")       # the caller's IVR path so far
+        assert " en" not in await page.text_content("#pop-path") and " vi " not in await page.text_content("#pop-path")
+        assert " · · " not in await page.text_content("#pop-calls") and not (
+            await page.text_content("#pop-calls")).strip().endswith("·")
         await page.screenshot(path=str(SCREENSHOTS / "agent-pop-vi.png"), full_page=True)
 
         # After hang-up: wrap-up is required, Ready is not offered until the form is in.
         await page.wait_for_selector("#wrapup:not([hidden])", timeout=20_000)
         assert await page.get_attribute("#my-state", "data-state") == "wrap_up"
         assert await page.is_disabled("#btn-ready") and await page.is_disabled("#btn-pause")
+        # The wrap-up countdown: what is left of the controller's limit (IVR_WRAPUP_LIMIT, 120 s here), ticking down.
+        await page.wait_for_selector('#my-timer[data-timer="wrap_up"]')
+        assert await page.text_content("#my-timer-label") == "Thời gian còn lại để hoàn tất"
+        first = await page.text_content("#my-timer-value")
+        left = lambda text: int(text.split(":")[0]) * 60 + int(text.split(":")[1])  # noqa: E731
+        assert 100 <= left(first) <= controller.settings.wrapup_limit_s == 120, first
+        await page.wait_for_function("v => document.getElementById('my-timer-value').textContent !== v", arg=first)
+        assert left(await page.text_content("#my-timer-value")) < left(first)
         linkedid = service.state(ext).linkedid
         await page.select_option("#wrap-category", "f0_care")
         await page.select_option("#wrap-outcome", "forwarded")
@@ -88,7 +99,7 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
         await page.screenshot(path=str(SCREENSHOTS / "agent-en.png"), full_page=True)
         await page.reload()
         await page.wait_for_selector("#live-status.on")
-        assert await page.text_content("#btn-login") == "Log in to queues"   # the choice is remembered
+        assert await page.text_content("#btn-login") == "Join queues"   # the choice is remembered
         await page.click("#lang-toggle")
     finally:
         await release_agent(controller, ext, [number])

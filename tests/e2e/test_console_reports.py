@@ -93,8 +93,8 @@ async def test_the_report_page_shows_the_apis_figures_with_charts_and_csv(consol
     await sign_in(page, base, "2001")
     await page.click("#nav-reports")
     await page.wait_for_url("**/reports")
-    await page.fill("#r-from", "2021-09-01")
-    await page.fill("#r-to", "2021-09-07")
+    await page.fill("#r-from", "01/09/2021")
+    await page.fill("#r-to", "07/09/2021")
     await page.click("#r-submit")
     await page.wait_for_selector('#r-days tr[data-day="2021-09-07"]')
 
@@ -137,7 +137,7 @@ async def test_the_report_page_shows_the_apis_figures_with_charts_and_csv(consol
     await page.wait_for_function("want => document.querySelector('#r-totals dd[data-field=\"service_level\"]')"
                                  ".textContent === want", arg=pct(strict["totals"]["service_level"]))
     # Bad input: the API's error, and the figures stay.
-    await page.fill("#r-from", "2021-09-09")
+    await page.fill("#r-from", "09/09/2021")
     await page.click("#r-submit")
     await page.wait_for_function("() => document.getElementById('r-error').textContent !== ''")
     assert "from" in await page.text_content("#r-error")
@@ -170,9 +170,11 @@ async def test_the_report_page_shows_time_to_115_and_the_survey(console, new_pag
     page = await new_page(width=1280, height=1000)
     await sign_in(page, base, "2001")
     await page.goto(base + "/reports")
-    await page.fill("#r-from", "2021-09-01")
-    await page.fill("#r-to", "2021-09-07")
+    await page.fill("#r-from", "01/09/2021")
+    await page.fill("#r-to", "07/09/2021")
     await page.click("#r-submit")
+    # The chosen week's rows: the default range's report (no calls) has its own total row too.
+    await page.wait_for_selector('#r-days tr[data-day="2021-09-07"]')
     await page.wait_for_selector('#r-survey tr[data-total="1"]')
     total = want["time_to_115"]["totals"]
     last = "#r-t115 tr:last-child"

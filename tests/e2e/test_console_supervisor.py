@@ -8,6 +8,10 @@ the agent who took the call plays it from his own page (audited).
 """
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import aiohttp
 import pytest
 
@@ -68,11 +72,14 @@ async def test_supervisor_wallboard_follows_pauses_and_plays_a_recording(control
             assert status == 200, board
             assert {"doctors", "cdc"} <= {q["queue"] for q in board["queues"]}
             assert {"waiting", "longest_wait_s", "answered", "abandoned", "service_level"} <= set(board["queues"][0])
+            hanoi_today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+            assert (board["today"], board["timezone"]) == (hanoi_today.isoformat(), "Asia/Ho_Chi_Minh")
             answered_before = next(q["answered"] for q in board["queues"] if q["queue"] == "doctors")
 
             await sign_in_supervisor(page, controller)
             await page.wait_for_selector('#queue-tiles .tile[data-queue="doctors"]')
             assert await page.text_content('#queue-tiles .tile[data-queue="doctors"] h3') == "Mạng lưới Thầy thuốc đồng hành"
+            assert await page.text_content("#sup-today") == hanoi_today.strftime("%d/%m/%Y")
 
             status, body = await api.call("POST", f"/api/v1/agents/{AGENT}/login", AGENT)
             assert (status, body["state"]) == (200, "ready"), body
@@ -117,7 +124,11 @@ async def test_supervisor_wallboard_follows_pauses_and_plays_a_recording(control
             assert (await info.value).status in (200, 206)
             await page.wait_for_function("() => document.getElementById('rec-audio').readyState >= 1",
                                          timeout=15_000)
-            assert await page.text_content("#rec-playing") == f"Đang phát cuộc gọi {linkedid}"
+            # The player names the call by its time (dd/mm/yyyy, Hanoi) and number, not by its linkedid.
+            await page.wait_for_function("n => document.getElementById('rec-playing').textContent.endsWith(' · ' + n)",
+                                         arg=number)
+            playing = await page.text_content("#rec-playing")
+            assert re.fullmatch(r"Đang phát cuộc gọi \d\d/\d\d/\d{4} \d\d:\d\d:\d\d · " + number, playing), playing
             status, audit = await api.call("GET", "/api/v1/audit/recordings?limit=50", ADMIN)
             assert status == 200, audit
             assert any((a["linkedid"], a["ext"], a["role"], a["action"]) == (linkedid, SUPERVISOR, "supervisor", "play")

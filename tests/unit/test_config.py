@@ -9,11 +9,22 @@ def test_defaults(tmp_path):
     assert settings.emergency_uri == "sip:115@127.0.0.1:5090"
     assert settings.database_url is None
     assert (settings.menu_repeats, settings.survey) == (1, True)
+    assert settings.timezone == "Asia/Ho_Chi_Minh"
 
 
 def test_menu_repeats_and_survey_switch(tmp_path):
     settings = Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_MENU_REPEATS": "3", "IVR_SURVEY": "off"})
     assert (settings.menu_repeats, settings.survey) == (3, False)
+
+
+def test_the_hotline_time_zone_reaches_the_console(tmp_path):
+    from agent_console.config import ConsoleConfig
+    settings = Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_TIMEZONE": "Asia/Bangkok",
+                                  "IVR_WRAPUP_LIMIT": "90"})
+    config = ConsoleConfig.from_settings(settings)
+    assert (config.timezone, config.wrapup_limit_s) == ("Asia/Bangkok", 90)
+    with pytest.raises(ValueError, match="time zone"):
+        ConsoleConfig(timezone="Hanoi")
 
 
 def test_ami_secret_generated_once_and_private(tmp_path):
@@ -32,6 +43,8 @@ def test_ami_secret_generated_once_and_private(tmp_path):
     ("DATABASE_URL", "mysql://x/y", "postgresql://"),
     ("IVR_MENU_REPEATS", "4", "IVR_MENU_REPEATS must be between 0 and 3"),
     ("IVR_SURVEY", "maybe", "IVR_SURVEY must be on or off"),
+    ("IVR_TIMEZONE", "Hanoi/Vietnam", "IANA time zone"),
+    ("IVR_TIMEZONE", "../etc/passwd", "IANA time zone"),
 ])
 def test_bad_settings_name_the_variable(tmp_path, name, value, message):
     with pytest.raises(SettingsError, match=message):

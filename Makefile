@@ -16,7 +16,7 @@ run: system-run python-run
 	$(PY) -m ivr run
 
 test: system-test python-test
-	$(PY) -m ruff check --select F ivr db prompts recordings runtime agent_console tests
+	$(PY) -m ruff check --select F ivr db prompts recordings runtime agent_console contracts tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: system-test python-test

@@ -310,7 +310,7 @@ async def test_one_report_at_a_time_and_a_clear_503_when_the_slot_stays_taken(cl
             resp = await _get(client, pool, "2001", "from=2021-09-01&to=2021-09-03")
             assert resp.status == 503 and "another report" in (await resp.json())["error"]
             waiting = asyncio.ensure_future(_get(client, pool, "2001", "from=2021-09-01&to=2021-09-01"))
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)                # a window in which it must NOT be answered:
             assert not waiting.done()               # queued behind it, not refused yet
         resp = await waiting                        # the slot came free within report_wait_s
         assert resp.status == 200

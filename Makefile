@@ -4,11 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test bench screenshots system-run system-test python-run python-test prompts clean help
+.PHONY: run test test-repeat bench screenshots system-run system-test python-run python-test prompts clean help
 
 help:
 	@echo "make run    install what is missing, then start Asterisk, PostgreSQL, controller and console"
 	@echo "make test   install what is missing, then run the whole test suite"
+	@echo "make test-repeat N=3  the integration and end-to-end tests N times; lists every test that failed once"
 	@echo "make bench  surge load through real SIP; figures to tests/bench/results.json and docs/performance.md"
 	@echo "make screenshots  run the browser tests, copy their screenshots to docs/screenshots/"
 
@@ -18,6 +19,11 @@ run: system-run python-run
 test: system-test python-test
 	$(PY) -m ruff check --select F ivr db prompts recordings runtime agent_console contracts tests
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# A flake fails once in N runs: `make test-repeat N=5 PYTEST_ARGS=tests/integration/test_acd.py`.
+N ?= 3
+test-repeat: system-test python-test
+	$(PY) -m tests.repeat --runs $(N) $(PYTEST_ARGS)
 
 bench: system-test python-test
 	$(PY) -m tests.bench

@@ -133,7 +133,10 @@ class AmiClient:
             backoff = min(backoff * 2, self._max_backoff)
 
     async def _run_connection(self) -> None:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(*self._address), 5)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives
+        # as the connection completes, and stop() then waits forever for the supervisor.
+        async with asyncio.timeout(5):
+            reader, writer = await asyncio.open_connection(*self._address)
         self._writer = writer
         parser = AmiParser()
         read_task = asyncio.create_task(self._read(reader, parser), name="ami-reader")
@@ -200,7 +203,8 @@ class AmiClient:
         self._pending[action_id] = future
         try:
             self._writer.write(format_action(action, action_id, fields))
-            response = await asyncio.wait_for(future, timeout or self.action_timeout)
+            async with asyncio.timeout(timeout or self.action_timeout):   # see _run_connection
+                response = await future
         except asyncio.TimeoutError:
             raise AmiTimeout(f"{action}: no answer within {timeout or self.action_timeout}s") from None
         finally:

@@ -50,7 +50,9 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
         assert called_at, "no AgentCalled event for the agent"
         latency = shown_at - called_at[0]
         print(f"screen pop latency: {latency * 1000:.0f} ms after AgentCalled")
-        assert 0 <= latency < 1.0, latency
+        # No speed goal here (a functional test on a loaded machine): the pop must come, after its
+        # AgentCalled, within the wait above. The goal is `make bench`'s event_to_websocket_ms (p99 100 ms).
+        assert latency >= 0, latency
         assert "Thầy thuốc đồng hành" in await page.text_content("#pop-branch")
         assert await page.text_content("#pop-name") == "Nguyễn Văn Dân"
         assert "Phím 3" in await page.text_content("#pop-path")       # the caller's IVR path so far

@@ -43,7 +43,9 @@ async def test_sipp_caller_pops_on_the_sipp_agents_console(controller, telephony
             await page.wait_for_function("() => window.__popShownAt !== null", timeout=40_000)
             latency = await page.evaluate("window.__popShownAt") / 1000 - called_at[0]
             print(f"sipp screen pop latency: {latency * 1000:.0f} ms after AgentCalled")
-            assert 0 <= latency < 1.0, latency
+            # No speed goal here (a functional test on a loaded machine): the pop must come, after its
+            # AgentCalled, within the wait above. The goal is `make bench`'s event_to_websocket_ms (p99 100 ms).
+            assert latency >= 0, latency
             assert "Thầy thuốc đồng hành" in await page.text_content("#pop-branch")
             assert await page.text_content("#pop-name") == "Tran Thi Binh"
 

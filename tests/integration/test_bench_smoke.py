@@ -33,7 +33,10 @@ async def test_every_call_completes_and_has_a_complete_record(surge_result):
     assert on["records_lost"] == 0
     assert on["records"]["rows"] == CALLS and on["records"]["complete"] == CALLS
     assert sum(on["records"]["outcomes"].values()) == CALLS
-    assert on["event_to_row_ms"]["n"] == CALLS and on["event_to_row_ms"]["p50"] >= 0
+    row_ms = on["event_to_row_ms"]
+    assert row_ms["n"] == CALLS and 0 < row_ms["p50"] <= row_ms["p95"] <= row_ms["p99"] <= row_ms["max"], row_ms
+    assert result["summary"]["event_to_row_p99_ms"] == row_ms["p99"]
+    assert result["summary"]["records_lost"] == 0 and result["summary"]["completed"] == CALLS
 
 
 async def test_answered_calls_are_wrapped_up_through_the_api(surge_result):
@@ -53,7 +56,10 @@ async def test_cpu_and_concurrency_are_measured_per_process(surge_result):
     assert on["cpu_seconds_per_1000_calls"]["asterisk"] == pytest.approx(
         1000 * on["cpu_seconds"]["asterisk"] / CALLS, abs=0.1)
     assert 1 <= on["peak_concurrent_calls"] <= CALLS
-    assert 0 < on["machine_busy_pct"] <= 100 and on["asterisk_sip_socket_drops"] >= 0
+    assert 0 < on["machine_busy_pct"] <= 100
+    # 10 calls at 2/s are far below what Asterisk's SIP socket holds: a datagram dropped here means
+    # the counter is read wrong (or Asterisk stalled for seconds).
+    assert on["asterisk_sip_socket_drops"] == 0
     assert on["cpu_seconds_other"]["load_generators"] > 0        # the sipp callers, reaped
     assert bare["controller_running"] is False and bare["cpu_seconds"]["controller"] == 0
 
@@ -63,8 +69,9 @@ async def test_the_bare_asterisk_ceiling_takes_the_same_calls(surge_result):
     assert result["bare_asterisk"]["calls"] == {"attempted": CALLS, "completed": CALLS, "failed": 0}
     assert result["controller_vs_bare"]["completed_ratio"] == 1.0
     ws = result["controller_on"]["event_to_websocket_ms"]
-    assert ws["n"] >= CALLS and all(isinstance(ws[k], float) for k in ("p50", "p95", "p99", "max"))
-    assert isinstance(result["summary"]["event_to_websocket_p99_ms"], float)
+    # at least one event per call reaches the WebSocket (ringing, answered, ended, agent states ...)
+    assert ws["n"] >= CALLS and 0 <= ws["p50"] <= ws["p95"] <= ws["p99"] <= ws["max"], ws
+    assert result["summary"]["event_to_websocket_p99_ms"] == ws["p99"]
 
 
 async def test_results_are_written_as_json(surge_result):

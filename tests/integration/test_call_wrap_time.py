@@ -112,7 +112,7 @@ async def test_call_and_wrap_up_committing_together_both_count(db_pool):
             second = "state" if first == "call" else "call"
             await writes[first]()
             pending = asyncio.ensure_future(writes[second]())   # waits for the first one's lock
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2)        # a window in which the second must NOT get through
             assert not pending.done()
             await commits[first]()
             await pending

@@ -66,7 +66,7 @@ async def test_emergency_caller_with_115_unreachable_is_answered_before_earlier_
     try:
         for number in early:
             await calls.caller("2", number)
-        await asyncio.sleep(1)
+        await wait_for(lambda: calls.queue_waiting("cdc"), 2, timeout=20)      # both wait before the urgent one
         await calls.caller("1", urgent)
         await wait_for(lambda: calls.queue_waiting("emergency"), 1, timeout=20)
         assert await calls.queue_waiting("cdc") == 2

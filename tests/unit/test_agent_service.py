@@ -12,6 +12,7 @@ from db.agent_states import StateChange
 from ivr.acd.service import AgentService, Membership
 from ivr.acd.states import AgentState, InvalidTransition
 from ivr.ami.client import AmiDisconnected
+from tests.waiting import until
 
 T0 = datetime(2021, 8, 19, 8, 0, tzinfo=timezone.utc)
 IFACE = "PJSIP/1001"
@@ -68,15 +69,15 @@ async def test_agent_complete_pauses_for_wrap_up_and_submit_makes_ready(service,
     state = await service.wrapup_submitted("1001", "1629360000.11")
     assert state["state"] == "ready"
     assert ami.sent[-1] == ("QueuePause", {"Interface": IFACE, "Paused": "false"})
-    await asyncio.sleep(0.4)    # the limit would have passed: the cancelled timer sends nothing more
+    # A window, not a wait: the 0.3 s limit passes in it, and the cancelled timer must send nothing more.
+    await asyncio.sleep(0.4)
     assert len(ami.sent) == 2
     assert [c.state for c in changes] == ["ready", "ringing", "on_call", "wrap_up", "ready"]
 
 
 async def test_wrap_up_limit_makes_the_agent_ready_by_itself(service, ami):
     call_events(service)
-    await asyncio.sleep(0.5)
-    assert service.state("1001").state == "ready"
+    await until(lambda: service.state("1001").state == "ready", 5, "the wrap-up limit to pass", interval=0.02)
     assert [f["Paused"] for _, f in ami.sent] == ["true", "false"]
 
 
@@ -90,6 +91,7 @@ async def test_logout_during_wrap_up_cancels_the_timer(service, ami):
     call_events(service)
     await settle()
     await service.logout("1001")
+    # A window, not a wait: the 0.3 s limit passes in it, and the cancelled timer must send nothing.
     await asyncio.sleep(0.4)
     assert service.state("1001").state == "logged_out"
     assert [a for a, _ in ami.sent] == ["QueuePause", "QueueRemove", "QueueRemove"]

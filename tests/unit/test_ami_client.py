@@ -5,6 +5,7 @@ import pytest
 
 from ivr.ami.client import AmiActionFailed, AmiClient, AmiDisconnected, AmiTimeout
 from ivr.ami.protocol import AmiParser
+from tests.waiting import until
 
 
 class ScriptedAmi:
@@ -91,7 +92,8 @@ async def test_pending_action_fails_on_disconnect_and_is_not_resent(peer):
     client = await connected_client(await peer.start(), ping_interval=60)
     try:
         pending = asyncio.create_task(client.send("Originate", timeout=5, Channel="Local/1@x"))
-        await asyncio.sleep(0.1)
+        await until(lambda: "Originate" in [a["Action"] for a in peer.actions], 5, "the Originate to arrive",
+                    interval=0.01)
         peer.writers[-1].close()
         with pytest.raises(AmiDisconnected):
             await pending
@@ -106,11 +108,8 @@ async def test_unanswered_ping_is_noticed_and_the_client_reconnects(peer):
     peer.answer_pings = False
     client = await connected_client(await peer.start(), ping_interval=0.1, ping_timeout=0.2)
     try:
-        for _ in range(50):
-            if client.connections >= 2:
-                break
-            await asyncio.sleep(0.05)
-        assert peer.connections >= 2 and client.connections >= 2
+        await until(lambda: client.connections >= 2, 5, "the client to reconnect", interval=0.02)
+        assert peer.connections >= 2
     finally:
         await client.stop()
 
@@ -126,10 +125,7 @@ async def test_a_raising_handler_does_not_kill_the_connection(peer):
     client.subscribe(lambda e: seen.append(e.event))
     try:
         peer.send("Event: Hangup\r\nLinkedid: 1\r\n\r\nEvent: Newchannel\r\nLinkedid: 2\r\n\r\n")
-        for _ in range(40):
-            if len(seen) == 2:
-                break
-            await asyncio.sleep(0.02)
+        await until(lambda: len(seen) == 2, 5, "both events handled", interval=0.01)
         assert seen == ["Hangup", "Newchannel"]
         assert client.connected and peer.connections == 1
     finally:
@@ -140,8 +136,8 @@ async def test_refused_login_keeps_retrying_and_never_reports_connected(peer):
     client = AmiClient("127.0.0.1", await peer.start(), "ivr", "wrong", max_backoff=0.1)
     await client.start()
     try:
-        await asyncio.sleep(0.5)
-        assert not client.connected and peer.connections >= 2
+        await until(lambda: peer.connections >= 3, 5, "two retried logins", interval=0.02)
+        assert not client.connected
         with pytest.raises(AmiDisconnected):
             await client.send("Ping")
     finally:
@@ -151,9 +147,13 @@ async def test_refused_login_keeps_retrying_and_never_reports_connected(peer):
 async def test_stop_leaves_no_task_of_the_connection_behind(peer):
     before = set(asyncio.all_tasks())  # other clients may share this loop (session-scoped fixtures)
     client = await connected_client(await peer.start(), ping_interval=30)
-    await asyncio.sleep(0.1)  # the watchdog is asleep until its next ping
-    ours = {t for t in asyncio.all_tasks() - before if t.get_name().startswith("ami-")}
-    assert {t.get_name() for t in ours} >= {"ami-supervisor", "ami-reader", "ami-watchdog"}
+
+    def connection_tasks() -> set[asyncio.Task]:
+        return {t for t in asyncio.all_tasks() - before if t.get_name().startswith("ami-")}
+
+    # the watchdog starts once the login is answered, asleep until its next ping
+    await until(lambda: {t.get_name() for t in connection_tasks()} >= {"ami-supervisor", "ami-reader", "ami-watchdog"},
+                5, "the connection's three tasks", interval=0.01)
+    ours = connection_tasks()
     await client.stop()
-    await asyncio.sleep(0.2)
-    assert [t.get_name() for t in ours if not t.done()] == []
+    await until(lambda: all(t.done() for t in ours), 2, "every task of the connection to end", interval=0.01)

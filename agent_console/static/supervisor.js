@@ -149,6 +149,8 @@
     body.replaceChildren();
     Object.keys(view.agents).map(function (ext) { return view.agents[ext]; }).sort(function (a, b) {
       return (ORDER.indexOf(a.state) - ORDER.indexOf(b.state)) || (a.ext < b.ext ? -1 : 1);
+    }).filter(function (a) {
+      return !wall() || (a.state && a.state !== "logged_out");   // the large screen: only agents in the queues
     }).forEach(function (a) {
       var tr = el("tr");
       tr.setAttribute("data-ext", a.ext);

@@ -19,13 +19,13 @@ from agent_console.api import wallboard
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
 from agent_console.input_guard import input_guard_middleware
-from agent_console.keys import (AGENT_CONTROL, CONFIG, CONTROLLER_FIGURES, HEALTH, LIMITER, LIVE_LISTEN, POOL,
-                                QUEUE_VIEW, REPORT_SLOT)
+from agent_console.keys import (AGENT_CONTROL, CONFIG, CONTROLLER_FIGURES, HEALTH, LIMITER, LIVE_CALLS, LIVE_LISTEN,
+                                POOL, QUEUE_VIEW, REPORT_SLOT)
 from agent_console.web import pages
 from agent_console.web.session import auth_middleware
 from agent_console.web.sign_in_limit import LoginLimiter
-from contracts.ports import (AgentControl, ControllerFigures, Health, LiveFeed, LiveListen, PoolProvider, QueueView,
-                             RecordingStore)
+from contracts.ports import (AgentControl, ControllerFigures, Health, LiveCalls, LiveFeed, LiveListen, PoolProvider,
+                             QueueView, RecordingStore)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -34,7 +34,8 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
              agent_control: AgentControl | None = None, queue_view: QueueView | None = None,
              live_feed: LiveFeed | None = None, live_listen: LiveListen | None = None,
              recording_store: RecordingStore | None = None,
-             controller_figures: ControllerFigures | None = None) -> web.Application:
+             controller_figures: ControllerFigures | None = None,
+             live_calls: LiveCalls | None = None) -> web.Application:
     """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
     # error_middleware is outermost, so errors raised by the other middlewares become JSON too;
     # input_guard refuses control characters before the session lookup or any handler sees them.
@@ -53,6 +54,8 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[LIVE_LISTEN] = live_listen
     if controller_figures is not None:
         app[CONTROLLER_FIGURES] = controller_figures
+    if live_calls is not None:
+        app[LIVE_CALLS] = live_calls
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
                   sign_in_locks.routes, pages.routes):

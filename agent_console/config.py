@@ -6,6 +6,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+WALL_THRESHOLDS = ("wall_wait_warn_s", "wall_wait_alarm_s", "wall_service_level_warn", "wall_service_level_alarm",
+                   "wall_abandon_warn", "wall_abandon_alarm")
+
+
 @dataclass(frozen=True)
 class ConsoleConfig:
     session_ttl_s: int = 12 * 3600      # one long shift; then log in again
@@ -16,6 +20,13 @@ class ConsoleConfig:
     report_wait_s: float = 30.0          # a report waits this long for the one report slot, then 503
     timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day (IVR_TIMEZONE): reports, "today", dates shown
     wrapup_limit_s: int = 120            # the controller's IVR_WRAPUP_LIMIT, for the agent's countdown
+    # The wallboard's colours (the controller's IVR_WALL_*): amber at warn, red at alarm.
+    wall_wait_warn_s: int = 60
+    wall_wait_alarm_s: int = 120
+    wall_service_level_warn: int = 80    # %: below is worse
+    wall_service_level_alarm: int = 60
+    wall_abandon_warn: int = 5           # %: above is worse
+    wall_abandon_alarm: int = 10
 
     def __post_init__(self) -> None:
         if self.session_ttl_s < 60:
@@ -24,6 +35,10 @@ class ConsoleConfig:
             raise ValueError("calls_default_limit must be between 1 and calls_max_limit")
         if not self.report_wait_s > 0:
             raise ValueError("report_wait_s must be positive")
+        if not (0 < self.wall_wait_warn_s <= self.wall_wait_alarm_s
+                and 0 <= self.wall_service_level_alarm <= self.wall_service_level_warn <= 100
+                and 0 <= self.wall_abandon_warn <= self.wall_abandon_alarm <= 100):
+            raise ValueError("wall thresholds: each alarm must be worse than its warning, percentages 0-100")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -36,7 +51,13 @@ class ConsoleConfig:
                   if hasattr(settings, f"console_{name}")}
         if hasattr(settings, "short_abandon_s"):     # one threshold for the call records and the reports
             values["short_abandon_s"] = settings.short_abandon_s
-        for name in ("timezone", "wrapup_limit_s"):      # the controller's, shown and used by the pages
+        for name in ("timezone", "wrapup_limit_s", *WALL_THRESHOLDS):   # the controller's, shown and used by the pages
             if hasattr(settings, name):
                 values[name] = getattr(settings, name)
         return cls(**values)
+
+    def wall_thresholds(self) -> dict[str, dict[str, float]]:
+        """For the wallboard's page: {figure: {warn, alarm}}; service level and abandon rate as ratios 0-1."""
+        return {"longest_wait_s": {"warn": self.wall_wait_warn_s, "alarm": self.wall_wait_alarm_s},
+                "service_level": {"warn": self.wall_service_level_warn / 100, "alarm": self.wall_service_level_alarm / 100},
+                "abandon_rate": {"warn": self.wall_abandon_warn / 100, "alarm": self.wall_abandon_alarm / 100}}

@@ -15,8 +15,8 @@ from aiohttp import web
 from agent_console.config import ConsoleConfig
 from agent_console.ringing import RingingCalls
 from agent_console.web.sign_in_limit import LoginLimiter
-from contracts.ports import (AgentControl, ControllerFigures, Health, LiveFeed, LiveListen, PoolProvider, QueueView,
-                             RecordingStore)
+from contracts.ports import (AgentControl, ControllerFigures, Health, LiveCalls, LiveFeed, LiveListen, PoolProvider,
+                             QueueView, RecordingStore)
 
 # -- settings and what the host process hands over (ivr/app.py) --------------------------------
 CONFIG = web.AppKey("config", ConsoleConfig)
@@ -26,6 +26,7 @@ AGENT_CONTROL = web.AppKey("agent_control", AgentControl)
 QUEUE_VIEW = web.AppKey("queue_view", QueueView)
 LIVE_LISTEN = web.AppKey("live_listen", LiveListen)
 LIVE_FEED = web.AppKey("live_feed", LiveFeed)
+LIVE_CALLS = web.AppKey("live_calls", LiveCalls)
 RECORDING_STORE = web.AppKey("recording_store", RecordingStore)
 CONTROLLER_FIGURES = web.AppKey("controller_figures", ControllerFigures)
 

@@ -66,10 +66,12 @@ PATHS: dict[str, Any] = {
                       "403": {"description": "Origin does not match the Host"}}}},
     "/api/v1/wallboard": {"get": {
         "summary": "The supervisor's wallboard: per queue waiting, longest_wait_s (now) and today's answered, "
-                   "abandoned, service_level (answered within 20 s ÷ answered; the local day `today` in the hotline's "
-                   "`timezone`, IVR_TIMEZONE); "
-                   "agents: ext, name, state, reason, since. Supervisors and admins only.",
+                   "abandoned, service_level (answered within 20 s ÷ answered), abandon_rate (abandoned ÷ answered + "
+                   "abandoned; the local day `today` in the hotline's `timezone`, IVR_TIMEZONE); totals across queues; "
+                   "emergency: today's branch-1 calls, transferred_115, fallback; calls: the live calls (phase menu, "
+                   "calling_115, at_115, waiting, talking, after; since; caller_number; queue; agent); "
+                   "thresholds (IVR_WALL_*); agents: ext, name, state, reason, since. Supervisors and admins only.",
         "operationId": "wallboard",
-        "responses": {"200": {"description": "queues, agents, service_level_s, today, timezone"}, "401": _error("not signed in"),
+        "responses": {"200": {"description": "queues, totals, emergency, calls, agents, service_level_s, thresholds, today, timezone"}, "401": _error("not signed in"),
                       "403": _error("not a supervisor or admin"), "503": _error("telephony unavailable")}}},
 }

@@ -1,7 +1,7 @@
 """The interfaces between the controller and the console, each declared once.
 
 Structural typing: an implementation needs no inheritance. Implemented by `ivr/acd/` (agents,
-queues, live feed, listening), `ivr/health.py` (health) and `recordings/call_files.py` (files);
+queues, live feed, listening), `ivr/calls/live_view.py` (live calls), `ivr/health.py` (health) and `recordings/call_files.py` (files);
 wired by `ivr/app.py`.
 """
 from __future__ import annotations
@@ -55,6 +55,17 @@ class AgentControl(Protocol):
 class QueueView(Protocol):
     async def queues(self) -> list[Mapping[str, Any]]:
         """Live queues: queue, waiting, longest_wait_s, members, available. Raises TelephonyUnavailable."""
+        ...
+
+
+class LiveCalls(Protocol):
+    """The calls going on now, for the wallboard (implemented by ivr/calls/live_view.py)."""
+
+    def live_calls(self) -> list[Mapping[str, Any]]:
+        """Each live call, oldest first: linkedid, phase (menu | calling_115 | at_115 | waiting | talking |
+        after), since (ISO time the phase began), started_at, caller_number, caller_name, language,
+        branch, queue, agent, emergency. Carries the caller's number: for supervisors and admins only.
+        Must not block (reads the controller's memory)."""
         ...
 
 

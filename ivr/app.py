@@ -26,6 +26,7 @@ from ivr.acd.store import ListenOutcomeWriter, StateWriter
 from ivr.agi.routes import build_routes
 from ivr.agi.server import AgiServer
 from ivr.ami.client import AmiClient
+from ivr.calls.live_view import LiveCallView
 from ivr.calls.reconcile import Reconciler
 from ivr.calls.tracker import CallTracker
 from ivr.config import Settings
@@ -106,7 +107,8 @@ class Controller:
                         live_listen=LiveListener(self.ami),
                         recording_store=self.recordings.files if self.recordings is not None else None,
                         controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
-                                                              "listen_outcomes": self.listen_outcomes}))
+                                                              "listen_outcomes": self.listen_outcomes}),
+                        live_calls=LiveCallView(lambda: self.tracker.calls))
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

@@ -49,6 +49,13 @@ class Settings:
     short_abandon_s: int = 5
     recording_retention_days: int = 90
     timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day: reports, the wallboard's "today", every date shown
+    # The wallboard's colours: amber at *_warn, red at *_alarm (waits in s; service level and abandon rate in %).
+    wall_wait_warn_s: int = 60
+    wall_wait_alarm_s: int = 120
+    wall_service_level_warn: int = 80     # below this: amber
+    wall_service_level_alarm: int = 60    # below this: red
+    wall_abandon_warn: int = 5            # above this: amber
+    wall_abandon_alarm: int = 10          # above this: red
     instance: str = "main"
 
     @classmethod
@@ -77,6 +84,7 @@ class Settings:
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
             instance=_instance(env.get("IVR_INSTANCE", "main")),
+            **_wall_thresholds(env),
         )
         if env.get("IVR_ASTERISK_ROOT"):
             values["asterisk_root"] = Path(env["IVR_ASTERISK_ROOT"]).resolve()
@@ -99,6 +107,25 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _wall_thresholds(env: Mapping[str, str]) -> dict[str, int]:
+    """The wallboard's colour thresholds: each pair ordered so that red is worse than amber."""
+    values = dict(
+        wall_wait_warn_s=_int(env, "IVR_WALL_WAIT_WARN", 60, 1, 3600),
+        wall_wait_alarm_s=_int(env, "IVR_WALL_WAIT_ALARM", 120, 1, 3600),
+        wall_service_level_warn=_int(env, "IVR_WALL_SL_WARN", 80, 0, 100),
+        wall_service_level_alarm=_int(env, "IVR_WALL_SL_ALARM", 60, 0, 100),
+        wall_abandon_warn=_int(env, "IVR_WALL_ABANDON_WARN", 5, 0, 100),
+        wall_abandon_alarm=_int(env, "IVR_WALL_ABANDON_ALARM", 10, 0, 100),
+    )
+    if values["wall_wait_alarm_s"] < values["wall_wait_warn_s"]:
+        raise SettingsError("IVR_WALL_WAIT_ALARM must be at least IVR_WALL_WAIT_WARN")
+    if values["wall_service_level_alarm"] > values["wall_service_level_warn"]:
+        raise SettingsError("IVR_WALL_SL_ALARM must be at most IVR_WALL_SL_WARN (a lower service level is worse)")
+    if values["wall_abandon_alarm"] < values["wall_abandon_warn"]:
+        raise SettingsError("IVR_WALL_ABANDON_ALARM must be at least IVR_WALL_ABANDON_WARN")
+    return values
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:

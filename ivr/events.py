@@ -51,7 +51,7 @@ def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
         "SoftHangupRequest":  (calls.handle,),
         # queues (app_queue)
         "QueueCallerJoin":    (calls.handle, live.on_queue_count),
-        "QueueCallerLeave":   (live.on_queue_count,),
+        "QueueCallerLeave":   (calls.handle, live.on_queue_count),
         "QueueCallerAbandon": (calls.handle,),
         # agents (app_queue members)
         "AgentCalled":        (live.on_agent_called, agents.on_member_event),

@@ -1,12 +1,15 @@
-// The supervisor's wallboard: queue tiles (now + today), every agent's state with its time in
-// state, sign-out / pause / listen actions, and playing a call's recording. Live over the WebSocket
-// (agent messages; queue messages trigger a refetch) and a refetch of /api/v1/wallboard every 5 s.
-// Every value is inserted with textContent (never innerHTML).
+// The supervisor's wallboard: totals across queues and today's 115 calls, queue tiles (now + today)
+// coloured by the configured thresholds, the live calls (menu, waiting, talking, 115), every
+// agent's state with its time in state, sign-out / pause / listen actions, and playing a call's
+// recording. Live over the WebSocket (agent messages; queue messages trigger a refetch) and a
+// refetch of /api/v1/wallboard every 3 s. In large-screen mode (body.wall, /supervisor?wall=1) the
+// page has no actions and no recordings. Every value is inserted with textContent (never innerHTML).
 "use strict";
 (function () {
   var t = function (key) { return window.I18N.t(key); };
   var $ = function (id) { return document.getElementById(id); };
-  var view = { agents: {}, queues: [] };
+  var view = { agents: {}, queues: [], calls: [], totals: null, emergency: null, thresholds: {}, fetchedAt: 0 };
+  var wall = function () { return document.body.classList.contains("wall"); };
 
   var api = window.Console.api;
 
@@ -25,28 +28,117 @@
 
   var fmtTime = window.Console.fmtTime;
 
-  // -- queue tiles --------------------------------------------------------------------------
+  // -- thresholds: "" (fine), "warn" (amber) or "alarm" (red) --------------------------------
+  // A wait or an abandon rate is bad above its limit, a service level below it.
+  function level(kind, value) {
+    var limits = view.thresholds[kind];
+    if (!limits || value === null || value === undefined) { return ""; }
+    var worse = kind === "service_level" ? function (v, l) { return v < l; } : function (v, l) { return v > l; };
+    return worse(value, limits.alarm) ? "alarm" : worse(value, limits.warn) ? "warn" : "";
+  }
+
+  function pct(ratio) { return ratio === null || ratio === undefined ? "—" : Math.round(ratio * 100) + "%"; }
+
+  // The longest wait grows between two snapshots: add the time since the snapshot while callers wait.
+  function longestNow(item) {
+    return item.waiting > 0 ? item.longest_wait_s + (Date.now() - view.fetchedAt) / 1000 : 0;
+  }
+
+  function figureList(dl, fields) {
+    var worst = "";
+    fields.forEach(function (f) {
+      dl.appendChild(el("dt", t(f[0])));
+      var dd = el("dd", f[1]);
+      dd.setAttribute("data-field", f[2]);
+      var lvl = f[3] || "";
+      dd.setAttribute("data-level", lvl);
+      if (lvl === "alarm" || (lvl === "warn" && worst === "")) { worst = lvl; }
+      dl.appendChild(dd);
+    });
+    return worst;
+  }
+
+  function queueTile(q, key, title) {
+    var tile = el("div", null, "tile" + (q.waiting > 0 ? " hot" : ""));
+    tile.setAttribute("data-queue", key);
+    tile.appendChild(el("h3", title));
+    var dl = el("dl");
+    var longest = longestNow(q);
+    tile.setAttribute("data-level", figureList(dl, [
+      ["sup.waiting", q.waiting, "waiting"],
+      ["sup.longest", fmtDuration(longest), "longest", level("longest_wait_s", longest)],
+      ["sup.available", q.available, "available"], ["sup.answered", q.answered, "answered"],
+      ["sup.abandoned", q.abandoned, "abandoned"],
+      ["sup.abandon_rate", pct(q.abandon_rate), "abandon-rate", level("abandon_rate", q.abandon_rate)],
+      ["sup.service_level", pct(q.service_level), "service-level", level("service_level", q.service_level)]]));
+    tile.appendChild(dl);
+    return tile;
+  }
+
   function renderQueues() {
     var box = $("queue-tiles");
     box.replaceChildren();
-    view.queues.forEach(function (q) {
-      var tile = el("div", null, "tile" + (q.waiting > 0 ? " hot" : ""));
-      tile.setAttribute("data-queue", q.queue);
-      tile.appendChild(el("h3", t("queue." + q.queue)));
+    view.queues.forEach(function (q) { box.appendChild(queueTile(q, q.queue, t("queue." + q.queue))); });
+    var summary = $("wall-summary");
+    summary.replaceChildren();
+    if (view.totals) { summary.appendChild(queueTile(view.totals, "all", t("sup.all_queues"))); }
+    if (view.emergency) {
+      var tile = el("div", null, "tile emergency");
+      tile.setAttribute("data-queue", "115");
+      tile.appendChild(el("h3", t("sup.emergency")));
       var dl = el("dl");
-      [["sup.waiting", q.waiting, "waiting"], ["sup.longest", fmtDuration(q.longest_wait_s), "longest"],
-       ["sup.available", q.available, "available"], ["sup.answered", q.answered, "answered"],
-       ["sup.abandoned", q.abandoned, "abandoned"],
-       ["sup.service_level", q.service_level === null || q.service_level === undefined ? "—"
-         : Math.round(q.service_level * 100) + "%", "service-level"]].forEach(function (f) {
-        dl.appendChild(el("dt", t(f[0])));
-        var dd = el("dd", f[1]);
-        dd.setAttribute("data-field", f[2]);
-        dl.appendChild(dd);
-      });
+      var now115 = view.calls.filter(function (c) { return c.phase === "calling_115" || c.phase === "at_115"; }).length;
+      figureList(dl, [["sup.em_calls", view.emergency.calls, "em-calls"],
+                      ["sup.em_transferred", view.emergency.transferred_115, "em-transferred"],
+                      ["sup.em_fallback", view.emergency.fallback, "em-fallback"],
+                      ["sup.em_now", now115, "em-now"]]);
       tile.appendChild(dl);
-      box.appendChild(tile);
+      summary.appendChild(tile);
+    }
+  }
+
+  // -- live calls ----------------------------------------------------------------------------
+  // Which column a phase is shown in (ivr/calls/live_view.py names the phases).
+  var COLUMN = { menu: "menu", after: "menu", waiting: "waiting", talking: "talking", calling_115: "emergency",
+                 at_115: "emergency" };
+
+  function callDetail(c) {
+    if (c.phase === "waiting") { return t("queue." + c.queue); }
+    if (c.phase === "talking") {
+      var agent = view.agents[c.agent];
+      return [c.agent, agent && agent.name].filter(function (x) { return x; }).join(" · ");
+    }
+    if (c.phase === "menu") { return c.branch ? t("pop.branch") + " " + c.branch : ""; }
+    return t("live." + c.phase);
+  }
+
+  function renderCalls() {
+    var lists = {};
+    ["menu", "waiting", "talking", "emergency"].forEach(function (col) {
+      lists[col] = $("calls-" + col);
+      lists[col].replaceChildren();
     });
+    view.calls.forEach(function (c) {
+      var col = COLUMN[c.phase];
+      if (!col) { return; }
+      var li = el("li", null, "call");
+      li.setAttribute("data-linkedid", c.linkedid);
+      li.setAttribute("data-phase", c.phase);
+      li.appendChild(el("span", c.caller_number || t("live.no_number"), "caller"));
+      if (c.caller_name) { li.appendChild(el("span", c.caller_name, "caller-name")); }
+      if (c.emergency) { li.appendChild(el("span", t("pop.emergency"), "badge emergency")); }
+      li.appendChild(el("span", callDetail(c), "detail"));
+      var since = el("span", "", "since");
+      since.setAttribute("data-since", c.since || "");
+      since.setAttribute("data-kind", c.phase === "waiting" ? "wait" : "");
+      li.appendChild(since);
+      lists[col].appendChild(li);
+    });
+    Object.keys(lists).forEach(function (col) {
+      document.querySelector('[data-count="' + col + '"]').textContent = String(lists[col].children.length);
+      if (!lists[col].children.length) { lists[col].appendChild(el("li", t("live.none"), "none")); }
+    });
+    tick();
   }
 
   // -- agents --------------------------------------------------------------------------------
@@ -57,6 +149,8 @@
     body.replaceChildren();
     Object.keys(view.agents).map(function (ext) { return view.agents[ext]; }).sort(function (a, b) {
       return (ORDER.indexOf(a.state) - ORDER.indexOf(b.state)) || (a.ext < b.ext ? -1 : 1);
+    }).filter(function (a) {
+      return !wall() || (a.state && a.state !== "logged_out");   // the large screen: only agents in the queues
     }).forEach(function (a) {
       var tr = el("tr");
       tr.setAttribute("data-ext", a.ext);
@@ -71,6 +165,7 @@
       var since = el("td", "", "num in-state");
       since.setAttribute("data-since", a.since || "");
       tr.appendChild(since);
+      if (wall()) { body.appendChild(tr); return; }       // the large screen has no actions
       var actions = el("td", null, "row-actions");
       var pause = el("button", t("sup.pause"), "act-pause");
       pause.type = "button";
@@ -96,11 +191,30 @@
   }
 
   function tick() {
-    var cells = document.querySelectorAll("#agent-rows td.in-state");
+    var cells = document.querySelectorAll("#agent-rows td.in-state, #live-calls .since");
     for (var i = 0; i < cells.length; i++) {
       var since = cells[i].getAttribute("data-since");
-      cells[i].textContent = since ? fmtDuration((Date.now() - Date.parse(since)) / 1000) : "";
+      var seconds = since ? (Date.now() - Date.parse(since)) / 1000 : 0;
+      cells[i].textContent = since ? fmtDuration(seconds) : "";
+      if (cells[i].getAttribute("data-kind") === "wait") { cells[i].setAttribute("data-level", level("longest_wait_s", seconds)); }
     }
+    tickLongest();
+  }
+
+  // The tiles' longest waits (and their colour) tick with the callers' waits.
+  function tickLongest() {
+    var items = view.queues.concat(view.totals ? [Object.assign({ queue: "all" }, view.totals)] : []);
+    items.forEach(function (q) {
+      var dd = document.querySelector('#queue-tiles .tile[data-queue="' + q.queue + '"] dd[data-field="longest"], ' +
+                                      '#wall-summary .tile[data-queue="' + q.queue + '"] dd[data-field="longest"]');
+      if (!dd) { return; }
+      var longest = longestNow(q);
+      dd.textContent = fmtDuration(longest);
+      dd.setAttribute("data-level", level("longest_wait_s", longest));
+      var tile = dd.closest(".tile");
+      var levels = Array.prototype.map.call(tile.querySelectorAll("dd"), function (d) { return d.getAttribute("data-level"); });
+      tile.setAttribute("data-level", levels.indexOf("alarm") >= 0 ? "alarm" : levels.indexOf("warn") >= 0 ? "warn" : "");
+    });
   }
 
   function act(ext, command, body) {
@@ -142,10 +256,16 @@
     return api("GET", "/api/v1/wallboard").then(function (r) {
       if (r.status !== 200) { return; }
       view.queues = r.body.queues;
+      view.totals = r.body.totals;
+      view.emergency = r.body.emergency;
+      view.calls = r.body.calls;
+      view.thresholds = r.body.thresholds || {};
+      view.fetchedAt = Date.now();
       $("sup-today").textContent = window.Console.fmtDay(r.body.today);   // the server's day, in the hotline's zone
       r.body.agents.forEach(function (a) { view.agents[a.ext] = Object.assign(view.agents[a.ext] || {}, a); });
       renderQueues();
       renderAgents();
+      renderCalls();
     });
   }
 
@@ -181,25 +301,27 @@
   }
 
   // -- live ----------------------------------------------------------------------------------
-  function connected() { load(); loadCalls(); }
+  function connected() { load(); if (!wall()) { loadCalls(); } }
 
   function liveMessage(msg) {
     if (msg.type === "hello") { view.me = msg.ext; }
     else if (msg.type === "listen") { if (msg.ext === view.me) { listenOutcome(msg); } }
     else if (msg.type === "agent") {
       agentChanged(msg);
-      if (msg.state === "wrap_up" || msg.state === "ready") { loadCalls(); }
+      if ((msg.state === "wrap_up" || msg.state === "ready") && !wall()) { loadCalls(); }
       loadSoon();
     } else if (msg.type === "queue") { loadSoon(); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var role = document.querySelector('meta[name="me-role"]');
-    $("nav-audit").hidden = !(role && role.content === "admin");   // the page itself refuses anyone else
-    $("rec-form").addEventListener("submit", function (event) { event.preventDefault(); play($("rec-linkedid").value); });
-    window.I18N.onChange(function () { renderQueues(); renderAgents(); loadCalls(); });
+    if (!wall()) {
+      $("nav-audit").hidden = !(role && role.content === "admin");   // the page itself refuses anyone else
+      $("rec-form").addEventListener("submit", function (event) { event.preventDefault(); play($("rec-linkedid").value); });
+    }
+    window.I18N.onChange(function () { renderQueues(); renderAgents(); renderCalls(); if (!wall()) { loadCalls(); } });
     setInterval(tick, 1000);
-    setInterval(load, 5000);
+    setInterval(load, 3000);
     window.I18N.ready.then(function () { window.Console.live(connected, liveMessage); });
   });
 })();

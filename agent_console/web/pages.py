@@ -113,11 +113,11 @@ async def _signed_in(request: web.Request) -> Principal:
     return who
 
 
-async def _page(request: web.Request, template: str) -> web.Response:
+async def _page(request: web.Request, template: str, **values: str) -> web.Response:
     who = await _signed_in(request)
     agent = await get_agent(pool_of(request), who.ext)
     return _render(request, template, ext=who.ext, role=who.role, csrf=csrf_token(who.token),
-                   name=agent["name"] if agent else who.ext)
+                   name=agent["name"] if agent else who.ext, **values)
 
 
 @routes.get("/agent", name="agent_page")
@@ -133,17 +133,19 @@ async def tickets_page(request: web.Request) -> web.Response:
 _SUPERVISORS_ONLY = "Chỉ dành cho giám sát viên. / Supervisors only."
 
 
-async def _page_for(request: web.Request, template: str, allowed: Callable[[Principal], bool], refusal: str
-                    ) -> web.Response:
+async def _page_for(request: web.Request, template: str, allowed: Callable[[Principal], bool], refusal: str,
+                    **values: str) -> web.Response:
     """The page when the signed-in person may see it, else 403 with `refusal`."""
     if not allowed(await _signed_in(request)):
         raise web.HTTPForbidden(text=refusal)
-    return await _page(request, template)
+    return await _page(request, template, **values)
 
 
 @routes.get("/supervisor", name="supervisor_page")
 async def supervisor_page(request: web.Request) -> web.Response:
-    return await _page_for(request, "supervisor.html", lambda who: who.sees_all_calls, _SUPERVISORS_ONLY)
+    # ?wall=1: the large-screen wallboard (no controls, larger type) for a screen across the room.
+    wall = "1" if request.query.get("wall") == "1" else ""
+    return await _page_for(request, "supervisor.html", lambda who: who.sees_all_calls, _SUPERVISORS_ONLY, wall=wall)
 
 
 @routes.get("/reports", name="reports_page")

@@ -55,6 +55,7 @@ class LiveCall:
     record: CallRecord
     channels: set[str] = field(default_factory=set)
     queue_joined_at: datetime | None = None
+    queue_left_at: datetime | None = None     # left the queue unanswered (a message, a timeout): not waiting
     first_hangup: str | None = None
     first_hangup_at: datetime | None = None
     last_key_at: datetime | None = None       # the caller's latest menu key (for time to 115)
@@ -77,6 +78,7 @@ class CallTracker:
             "Newchannel": self._on_newchannel,
             "UserEvent": self._on_user_event,
             "QueueCallerJoin": self._on_queue_join,
+            "QueueCallerLeave": self._on_queue_leave,
             "AgentRingNoAnswer": self._on_ring_no_answer,
             "AgentConnect": self._on_agent_connect,
             "AgentComplete": self._on_agent_complete,
@@ -154,10 +156,15 @@ class CallTracker:
     def _on_queue_join(self, call: LiveCall, event: Event, at: datetime) -> bool:
         queue = event.get("Queue", "")
         call.record.queue = queue
-        call.queue_joined_at = at
+        call.queue_joined_at, call.queue_left_at = at, None
         if queue == QUEUE_EMERGENCY:
             call.record.branch, call.record.emergency = 1, True
         return True
+
+    def _on_queue_leave(self, call: LiveCall, event: Event, at: datetime) -> bool:
+        if call.record.answered_at is None:
+            call.queue_left_at = at    # for the wallboard's live calls only; the record is unchanged
+        return False
 
     def _on_ring_no_answer(self, call: LiveCall, event: Event, at: datetime) -> bool:
         call.record.ring_attempts += 1

@@ -118,6 +118,7 @@ PAGES = [
     ("/agent", AGENT, '#queue-rows tr[data-queue="cdc"]'),
     ("/tickets", AGENT, "#ticket-rows tr"),
     ("/supervisor", SUPERVISOR, f'#agent-rows tr[data-ext="{AGENT}"]'),
+    ("/supervisor?wall=1", SUPERVISOR, '#queue-tiles .tile[data-queue="cdc"]'),
     ("/reports", SUPERVISOR, '#r-totals dd[data-field="received"]'),
     ("/audit", ADMIN, "#listen-rows tr"),
 ]

@@ -88,6 +88,18 @@ async def test_a_citizen_request_is_claimed_answered_and_resolved(controller, db
     assert await citizen.evaluate("() => document.documentElement.scrollWidth") <= 390
     await citizen.screenshot(path=str(SCREENSHOTS / "portal-resolved-390.png"), full_page=True)
 
+    # Hostile input is stored as written and shown as text, to the agent and to the citizen.
+    hostile = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>' OR 1=1; --"
+    sent = await citizen.request.post(base_url(controller) + "/api/v1/public/requests", data={
+        "subject": "violations", "phone": phone, "text": hostile, "name": "<b>Tên</b>"})
+    hostile_code = (await sent.json())["tracking_code"]
+    await agent.reload()
+    await agent.click(f'#wr-rows tr[data-code="{hostile_code}"]')
+    await agent.wait_for_selector("#claim:not([hidden])")
+    assert await agent.text_content("#d-text") == hostile and await agent.text_content("#d-name") == "<b>Tên</b>"
+    assert await agent.locator("#wr-detail img, #wr-detail script, #wr-detail b").count() == 0
+    assert await agent.evaluate("() => window.__pwned === undefined")
+
     wide = await new_page(1366, 768)
     await wide.goto(base_url(controller) + "/portal")
     await wide.fill("#lookup-code", code)

@@ -47,31 +47,43 @@ def normal_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch not in " -")
 
 
-async def recent_submissions(pool: Queryable, *, remote_addr: str, phone: str, window_s: int) -> tuple[int, int]:
-    """(from this address, for this phone) within the last window_s seconds."""
-    row = await pool.fetchrow(
-        """SELECT count(*) FILTER (WHERE remote_addr = $1) AS by_addr, count(*) FILTER (WHERE phone = $2) AS by_phone
-           FROM portal_submissions
-           WHERE at > now() - make_interval(secs => $3) AND (remote_addr = $1 OR phone = $2)""",
-        remote_addr, phone, window_s)
-    return int(row["by_addr"]), int(row["by_phone"])
+@dataclass(frozen=True)
+class PortalLimits:
+    window_s: int          # the limits count submissions within this many seconds
+    per_address: int
+    per_phone: int
+    duplicate_s: int       # the same phone, branch and text again within this: the first code
 
 
-async def submit(pool: asyncpg.Pool, request: WrittenRequest, *, remote_addr: str, duplicate_s: int,
-                 keep_s: int) -> tuple[str, bool]:
-    """(tracking code, created). The same phone, branch and text within duplicate_s seconds gets the
-    first one's code back; a per-phone lock makes two identical submissions at once find each other."""
+class TooManySubmissions(Exception):
+    """This address or this phone has sent its limit within the window."""
+
+
+async def submit(pool: asyncpg.Pool, request: WrittenRequest, *, remote_addr: str,
+                 limits: PortalLimits) -> tuple[str, bool]:
+    """(tracking code, created), or TooManySubmissions. The address's and then the phone's advisory lock
+    (always in that order: no deadlock) make the counts exact and let two identical submissions at once
+    find each other: the same phone, branch and text within duplicate_s gets the first one's code back."""
     text = clean_text(request.text)
     async with pool.acquire() as con, con.transaction():
-        await con.execute("SELECT pg_advisory_xact_lock(1022017, hashtext($1))", request.phone)
+        await con.execute("SELECT pg_advisory_xact_lock(1022017, hashtext('addr:' || $1))", remote_addr)
+        await con.execute("SELECT pg_advisory_xact_lock(1022017, hashtext('phone:' || $1))", request.phone)
+        counts = await con.fetchrow(
+            """SELECT count(*) FILTER (WHERE remote_addr = $1) AS by_addr, count(*) FILTER (WHERE phone = $2) AS by_phone
+               FROM portal_submissions
+               WHERE at > now() - make_interval(secs => $3) AND (remote_addr = $1 OR phone = $2)""",
+            remote_addr, request.phone, limits.window_s)
+        if counts["by_addr"] >= limits.per_address or counts["by_phone"] >= limits.per_phone:
+            raise TooManySubmissions(remote_addr)
         await con.execute("INSERT INTO portal_submissions (remote_addr, phone) VALUES ($1, $2)",
                           remote_addr, request.phone)
-        await con.execute("DELETE FROM portal_submissions WHERE at < now() - make_interval(secs => $1)", keep_s)
+        await con.execute("DELETE FROM portal_submissions WHERE at < now() - make_interval(secs => $1)",
+                          limits.window_s)
         same = await con.fetchval(
             """SELECT tracking_code FROM tickets
                WHERE channel = 'web' AND caller_number = $1 AND branch = $2 AND summary = $3
                  AND created_at > now() - make_interval(secs => $4)
-               ORDER BY created_at DESC LIMIT 1""", request.phone, request.branch, text, duplicate_s)
+               ORDER BY created_at DESC LIMIT 1""", request.phone, request.branch, text, limits.duplicate_s)
         if same is not None:
             return same, False
         while True:

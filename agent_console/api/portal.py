@@ -19,11 +19,12 @@ from db.written_requests import (
     CODE_ALPHABET,
     CODE_LENGTH,
     WRITTEN_BRANCHES,
+    PortalLimits,
+    TooManySubmissions,
     WrittenRequest,
     lookup,
     new_tracking_code,
     normal_code,
-    recent_submissions,
     submit,
 )
 
@@ -92,14 +93,13 @@ async def create(request: web.Request) -> web.Response:
         written = _request_of(body)
     except FieldError as exc:
         return web.json_response({"error": exc.message, "field": exc.field}, status=400)
-    config, pool = request.app[CONFIG], pool_of(request)
-    remote = request.remote or ""
-    by_addr, by_phone = await recent_submissions(pool, remote_addr=remote, phone=written.phone,
-                                                 window_s=config.portal_window_s)
-    if by_addr >= config.portal_address_limit or by_phone >= config.portal_phone_limit:
-        raise ApiError(429, TOO_MANY, {"Retry-After": str(config.portal_window_s)})
-    code, created = await submit(pool, written, remote_addr=remote, duplicate_s=config.portal_duplicate_s,
-                                 keep_s=config.portal_window_s)
+    config = request.app[CONFIG]
+    limits = PortalLimits(window_s=config.portal_window_s, per_address=config.portal_address_limit,
+                          per_phone=config.portal_phone_limit, duplicate_s=config.portal_duplicate_s)
+    try:
+        code, created = await submit(pool_of(request), written, remote_addr=request.remote or "", limits=limits)
+    except TooManySubmissions:
+        raise ApiError(429, TOO_MANY, {"Retry-After": str(config.portal_window_s)}) from None
     return web.json_response({"tracking_code": code, "duplicate": not created}, status=201)
 
 

@@ -118,6 +118,12 @@ async def test_the_31st_submission_from_one_address_gets_429(client, db_pool):
     await db_pool.execute("DELETE FROM portal_submissions")
 
 
+async def test_forty_submissions_at_once_from_one_address_let_exactly_30_through(client, db_pool):
+    answers = await asyncio.gather(*(send(client, text=f"Cùng lúc {n}") for n in range(40)))
+    assert sorted(status for status, _ in answers) == [201] * 30 + [429] * 10
+    await db_pool.execute("DELETE FROM portal_submissions")
+
+
 async def test_the_11th_submission_for_one_phone_gets_429(client, db_pool):
     phone = a_mobile()
     for n in range(10):

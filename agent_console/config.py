@@ -27,12 +27,21 @@ class ConsoleConfig:
     wall_service_level_alarm: int = 60
     wall_abandon_warn: int = 5           # %: above is worse
     wall_abandon_alarm: int = 10
+    written_target_h: int = 8            # IVR_WRITTEN_TARGET_H: a written request is answered within this
+    portal_window_s: int = 3600          # the portal's limits count submissions within this window ...
+    portal_address_limit: int = 30       # ... from one address (the next one gets 429)
+    portal_phone_limit: int = 10         # ... for one phone number
+    portal_duplicate_s: int = 600        # the same phone, subject and text again within this: the same code
 
     def __post_init__(self) -> None:
         if self.session_ttl_s < 60:
             raise ValueError("session_ttl_s must be at least 60")
         if not 1 <= self.calls_default_limit <= self.calls_max_limit:
             raise ValueError("calls_default_limit must be between 1 and calls_max_limit")
+        if not 1 <= self.written_target_h <= 240:
+            raise ValueError("written_target_h must be between 1 and 240")
+        if min(self.portal_window_s, self.portal_address_limit, self.portal_phone_limit, self.portal_duplicate_s) < 1:
+            raise ValueError("the portal's window, limits and duplicate time must be positive")
         if not self.report_wait_s > 0:
             raise ValueError("report_wait_s must be positive")
         if not (0 < self.wall_wait_warn_s <= self.wall_wait_alarm_s
@@ -51,7 +60,7 @@ class ConsoleConfig:
                   if hasattr(settings, f"console_{name}")}
         if hasattr(settings, "short_abandon_s"):     # one threshold for the call records and the reports
             values["short_abandon_s"] = settings.short_abandon_s
-        for name in ("timezone", "wrapup_limit_s", *WALL_THRESHOLDS):   # the controller's, shown and used by the pages
+        for name in ("timezone", "wrapup_limit_s", "written_target_h", *WALL_THRESHOLDS):   # the controller's, shown and used by the pages
             if hasattr(settings, name):
                 values[name] = getattr(settings, name)
         return cls(**values)

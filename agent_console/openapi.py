@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings
+from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
 from agent_console.openapi_parts import error as _error
 
 routes = web.RouteTableDef()
@@ -160,11 +160,12 @@ DOCUMENT: dict[str, Any] = {
                           "400": _error("bad parameter"), "401": _error("no valid token"),
                           "403": _error("agents may not read reports"), "503": _error("database unavailable")}}},
         "/api/v1/tickets": {"get": {
-            "summary": "Tickets, most recently updated first (agents: those they created)",
+            "summary": "Tickets, most recently updated first (agents: those they created or claimed)",
             "operationId": "listTickets",
             "parameters": [
                 {"name": "status", "in": "query", "schema": {"enum": ["open", "forwarded", "verified", "closed"]}},
                 {"name": "linkedid", "in": "query", "schema": {"type": "string"}},
+                {"name": "channel", "in": "query", "schema": {"enum": ["phone", "web", "sms"]}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
             "responses": {"200": _ok("tickets", "TicketList"), "400": _error("bad parameter"),
                           "401": _error("no valid token")}}},
@@ -172,6 +173,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_recordings.PATHS,
         **openapi_listen.PATHS,
         **openapi_admin.PATHS,
+        **openapi_written.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
@@ -225,7 +227,11 @@ DOCUMENT: dict[str, Any] = {
                 "status": {"enum": ["open", "forwarded", "verified", "closed"]}, "agency": _NULLABLE_STR,
                 "summary": {"type": "string"}, "created_by": {"type": "string"},
                 "created_at": {"type": "string", "format": "date-time"},
-                "updated_at": {"type": "string", "format": "date-time"}}},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "channel": {"enum": ["phone", "web", "sms"]}, "tracking_code": _NULLABLE_STR,
+                "citizen_name": {"type": "string"}, "citizen_area": {"type": "string"},
+                "claimed_by": {**_NULLABLE_STR, "description": "the agent working a written request"},
+                "claimed_at": _NULLABLE_TIME}},
             "TicketList": {"type": "object", "properties": {
                 "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}}},
             "WrapupResponse": {"type": "object", "properties": {

@@ -1,5 +1,6 @@
 """Tickets (phản ánh) beyond the wrap-up: one ticket with its history, a ticket without a call,
-a status change, and a search. The status moves open → forwarded → verified → closed; each
+a status change, and a search. A ticket comes from a call (channel phone) or is written (web, sms:
+db/written_requests.py); `created_by` is its author, `claimed_by` the agent working a written one. The status moves open → forwarded → verified → closed; each
 change adds a ticket_events row (who, when, note)."""
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ NEXT_STATUSES: dict[str, tuple[str, ...]] = {
     "closed": ("open",),
 }
 _COLUMNS = """id, linkedid, caller_number, branch, category, status, agency, summary, created_by,
-    created_at, updated_at"""
+    created_at, updated_at, channel, tracking_code, citizen_name, citizen_area, claimed_by, claimed_at"""
 
 
 class StatusRefused(Exception):
@@ -43,7 +44,7 @@ async def get_ticket(pool: Queryable, ticket_id: int) -> dict[str, Any] | None:
         return None
     ticket = json_row(row)
     events = await pool.fetch(
-        "SELECT at, by, status, note FROM ticket_events WHERE ticket_id = $1 ORDER BY at, id", ticket_id)
+        "SELECT at, by, status, note, public FROM ticket_events WHERE ticket_id = $1 ORDER BY at, id", ticket_id)
     ticket["history"] = [json_row(e) for e in events]
     return ticket
 
@@ -81,13 +82,14 @@ async def change_status(pool: asyncpg.Pool, ticket_id: int, status: str, by: str
 
 
 async def search_tickets(pool: Queryable, *, text: str | None, status: str | None, created_by: str | None,
-                         limit: int = 100) -> list[dict[str, Any]]:
+                         limit: int = 100, channel: str | None = None) -> list[dict[str, Any]]:
     """Newest first; `text` matches the caller number, category, summary or agency (case-insensitive)."""
     pattern = None if not text else "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = await pool.fetch(
         f"""SELECT {_COLUMNS} FROM tickets
-            WHERE ($1::text IS NULL OR caller_number ILIKE $1 OR category ILIKE $1 OR summary ILIKE $1
+            WHERE ($1::text IS NULL OR caller_number ILIKE $1 OR category ILIKE $1 OR summary ILIKE $1 OR tracking_code ILIKE $1
                    OR agency ILIKE $1)
-              AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR created_by = $3)
-            ORDER BY updated_at DESC, id DESC LIMIT $4""", pattern, status, created_by, limit)
+              AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR created_by = $3 OR claimed_by = $3)
+              AND ($5::text IS NULL OR channel = $5)
+            ORDER BY updated_at DESC, id DESC LIMIT $4""", pattern, status, created_by, limit, channel)
     return [json_row(r) for r in rows]

@@ -46,7 +46,8 @@ ON CONFLICT (linkedid) DO UPDATE SET category = EXCLUDED.category, status = EXCL
 RETURNING id"""
 
 _TICKET_COLUMNS = """id, linkedid, caller_number, branch, category, status, agency, summary, created_by,
-    created_at, updated_at"""
+    created_at, updated_at, channel, tracking_code, claimed_by"""
+TICKET_CHANNELS = ("phone", "web", "sms")
 
 
 async def save_wrapup(pool: asyncpg.Pool, wrapup: Wrapup) -> dict[str, Any]:
@@ -66,13 +67,14 @@ async def save_wrapup(pool: asyncpg.Pool, wrapup: Wrapup) -> dict[str, Any]:
 
 
 async def list_tickets(pool: Queryable, *, limit: int = 100, status: str | None = None,
-                       created_by: str | None = None, linkedid: str | None = None) -> list[dict[str, Any]]:
-    """Most recently updated first."""
+                       created_by: str | None = None, linkedid: str | None = None,
+                       channel: str | None = None) -> list[dict[str, Any]]:
+    """Most recently updated first; `created_by` also matches the agent who claimed a written ticket."""
     rows = await pool.fetch(
         f"""SELECT {_TICKET_COLUMNS} FROM tickets
-            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR created_by = $2)
-              AND ($3::text IS NULL OR linkedid = $3)
-            ORDER BY updated_at DESC, id DESC LIMIT $4""", status, created_by, linkedid, limit)
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR created_by = $2 OR claimed_by = $2)
+              AND ($3::text IS NULL OR linkedid = $3) AND ($5::text IS NULL OR channel = $5)
+            ORDER BY updated_at DESC, id DESC LIMIT $4""", status, created_by, linkedid, limit, channel)
     return [json_row(row) for row in rows]
 
 

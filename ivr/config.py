@@ -46,6 +46,7 @@ class Settings:
     menu_repeats: int = 1           # a silent caller hears the menu again this often, then the default branch
     survey: bool = True             # the post-call survey (asked when the agent ends the call)
     wrapup_limit_s: int = 120
+    written_target_h: int = 8       # a written request (portal, SMS) is answered within this many hours
     short_abandon_s: int = 5
     recording_retention_days: int = 90
     timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day: reports, the wallboard's "today", every date shown
@@ -80,6 +81,7 @@ class Settings:
             menu_repeats=_int(env, "IVR_MENU_REPEATS", 1, 0, 3),
             survey=_switch(env, "IVR_SURVEY", True),
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
+            written_target_h=_int(env, "IVR_WRITTEN_TARGET_H", 8, 1, 240),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),

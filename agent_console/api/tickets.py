@@ -1,7 +1,8 @@
 """Tickets (phản ánh): the list, one ticket with its history, a ticket without a call, a status
 change, and a text search. (The wrap-up that creates a call's ticket is in wrapups.py.)
 
-Agents see and change the tickets they created; supervisors and admins every ticket.
+Agents see and change the tickets they created or claimed (written requests: api/written.py);
+supervisors and admins every ticket.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from agent_console.api.wrapups import (
 from agent_console.api.forms import json_object, text_field
 from agent_console.errors import ApiError
 from agent_console.keys import Principal, pool_of, principal_of
-from db.wrapups import TICKET_STATUSES, list_tickets
+from db.wrapups import TICKET_CHANNELS, TICKET_STATUSES, list_tickets
 from db.tickets import (
     NEXT_STATUSES,
     NewTicket,
@@ -37,11 +38,14 @@ async def tickets(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in TICKET_STATUSES:
         raise ApiError(400, f"status must be one of {', '.join(TICKET_STATUSES)}")
+    channel = request.query.get("channel") or None
+    if channel is not None and channel not in TICKET_CHANNELS:
+        raise ApiError(400, f"channel must be one of {', '.join(TICKET_CHANNELS)}")
     limit_text = request.query.get("limit") or "100"
     if not limit_text.isascii() or not limit_text.isdigit() or not 1 <= int(limit_text) <= 500:
         raise ApiError(400, "limit must be a whole number between 1 and 500")
     rows = await list_tickets(pool_of(request), limit=int(limit_text), status=status,
-                              linkedid=request.query.get("linkedid") or None,
+                              linkedid=request.query.get("linkedid") or None, channel=channel,
                               created_by=None if principal.sees_all_calls else principal.ext)
     return web.json_response({"tickets": rows})
 
@@ -73,12 +77,12 @@ async def ticket_create(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/v1/tickets/{id:\d{1,18}}", name="ticket")
 async def ticket(request: web.Request) -> web.Response:
-    return web.json_response(await _visible_ticket(request))
+    return web.json_response(await visible_ticket(request))
 
 
 @routes.post(r"/api/v1/tickets/{id:\d{1,18}}/status", name="ticket_status")
 async def ticket_status(request: web.Request) -> web.Response:
-    found = await _visible_ticket(request)
+    found = await visible_ticket(request)
     body = await json_object(request)
     status = body.get("status")
     if status not in NEXT_STATUSES:
@@ -96,16 +100,16 @@ async def ticket_status(request: web.Request) -> web.Response:
     return web.json_response(changed)
 
 
-async def _visible_ticket(request: web.Request) -> dict[str, Any]:
+async def visible_ticket(request: web.Request) -> dict[str, Any]:
     found = await get_ticket(pool_of(request), int(request.match_info["id"]))
     if found is None:
         raise ApiError(404, "no such ticket")
     if not _may_see(principal_of(request), found):
-        raise ApiError(403, "agents may only see the tickets they created")
+        raise ApiError(403, "agents may only see the tickets they created or claimed")
     return found
 
 
 def _may_see(principal: Principal, ticket: dict[str, Any]) -> bool:
-    return principal.sees_all_calls or ticket["created_by"] == principal.ext
+    return principal.sees_all_calls or principal.ext in (ticket["created_by"], ticket["claimed_by"])
 
 

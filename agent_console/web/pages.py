@@ -1,4 +1,5 @@
-"""The console's pages: sign-in, sign-out, the agent's view, the supervisor's view and reports,
+"""The console's pages: the citizens' portal (no sign-in), sign-in, sign-out, the agent's view, his
+written-requests queue, the supervisor's view and reports,
 and the admins' access log.
 
 Pages are Jinja2 templates (templates/, each extending base.html) rendered through aiohttp-jinja2,
@@ -120,9 +121,20 @@ async def _page(request: web.Request, template: str, **values: str) -> web.Respo
                    name=agent["name"] if agent else who.ext, **values)
 
 
+@routes.get("/portal", name="portal_page")
+async def portal_page(request: web.Request) -> web.Response:
+    """The citizens' portal: no sign-in (its API is agent_console/api/portal.py)."""
+    return _render(request, "portal.html")
+
+
 @routes.get("/agent", name="agent_page")
 async def agent_page(request: web.Request) -> web.Response:
     return await _page(request, "agent.html")
+
+
+@routes.get("/written", name="written_page")
+async def written_page(request: web.Request) -> web.Response:
+    return await _page(request, "written.html")
 
 
 @routes.get("/tickets", name="tickets_page")

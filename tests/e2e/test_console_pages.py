@@ -112,9 +112,27 @@ async def test_the_supervisors_pages_show_their_data_whatever_comes_first(contro
     assert (len(held), len(admin_held)) == ((2, 1) if held_kind == "catalog" else (4, 2))
 
 
+@pytest.mark.parametrize("held_kind", sorted(HELD))
+async def test_the_portal_sends_and_looks_up_whatever_comes_first(controller, db_pool, new_page, held_kind):
+    page = await new_page(390, 844)
+    held = await _hold(page, held_kind)
+    await page.goto(base_url(controller) + "/portal")
+    await page.fill("#phone", f"0966{uuid.uuid4().int % 10**6:06d}")
+    await page.fill("#text", "Hỏi nơi xét nghiệm gần phường Kim Liên")
+    await page.click("#send")                     # waits for the script to enable it
+    await page.wait_for_selector("#sent:not([hidden])")
+    assert len(await page.text_content("#sent-code")) == 8
+    await _looked_up_request(page, controller, db_pool)
+    await page.wait_for_function("() => document.getElementById('r-status').textContent === 'Đã tiếp nhận'")
+    assert await page.text_content("#r-replies li p") == "Đã chuyển Đội quản lý trật tự đô thị xử lý."
+    assert len(held) == 1
+
+
 # Each page, who opens it, and what shows that its data is drawn (the width is measured then).
 PAGES = [
     ("/login", None, "#login-submit"),
+    ("/portal", None, "#send"),
+    ("/written", AGENT, "#wr-target:not(:empty)"),
     ("/agent", AGENT, '#queue-rows tr[data-queue="cdc"]'),
     ("/tickets", AGENT, "#ticket-rows tr"),
     ("/supervisor", SUPERVISOR, f'#agent-rows tr[data-ext="{AGENT}"]'),
@@ -127,7 +145,8 @@ SCREENS = [(390, 844), (1366, 768)]
 
 async def _each_page(controller, db_pool, new_page, width: int, height: int, check) -> None:
     """Opens every page with its data drawn, then calls `check(page, path, lang)` in Vietnamese, then
-    (after the page's own toggle) in English; the sign-in page only in Vietnamese."""
+    (after the page's own toggle) in English; the sign-in page only in Vietnamese. The portal shows a
+    looked-up request with a reply."""
     await record_listen(db_pool, agent_ext=AGENT, listener_ext=SUPERVISOR, listener_role="supervisor",
                         linkedid="1700000000.1", remote_addr="127.0.0.1")
     for path, ext, drawn in PAGES:
@@ -143,12 +162,32 @@ async def _each_page(controller, db_pool, new_page, width: int, height: int, che
         if path == "/tickets":
             await page.click("#ticket-rows tr:first-child")
             await page.wait_for_selector("#detail:not([hidden])")
+        if path == "/portal":
+            await _looked_up_request(page, controller, db_pool)
         await check(page, path, "vi")
         if path != "/login":
             await page.click("#lang-toggle")
             await page.wait_for_function("() => document.documentElement.lang === 'en'")
             await page.wait_for_timeout(300)          # the page's own redraw after the switch
             await check(page, path, "en")
+
+
+async def _looked_up_request(page, controller, db_pool) -> None:
+    """A portal request answered by the agent, then looked up on the page."""
+    await db_pool.execute("DELETE FROM portal_submissions WHERE remote_addr = '127.0.0.1'")
+    phone = f"0977{uuid.uuid4().int % 10**6:06d}"
+    sent = await page.request.post(base_url(controller) + "/api/v1/public/requests", data={
+        "subject": "violations", "phone": phone, "text": "Xe tải đỗ chắn lối thoát hiểm chung cư"})
+    assert sent.status == 201, await sent.text()
+    code = (await sent.json())["tracking_code"]
+    ticket_id = await db_pool.fetchval("SELECT id FROM tickets WHERE tracking_code = $1", code)
+    await db_pool.execute("""INSERT INTO ticket_events (ticket_id, by, status, note, public)
+                             VALUES ($1, $2, 'open', 'Đã chuyển Đội quản lý trật tự đô thị xử lý.', true)""",
+                          ticket_id, AGENT)
+    await page.fill("#lookup-code", code)
+    await page.fill("#lookup-phone", phone)
+    await page.click("#find")
+    await page.wait_for_selector("#r-replies li p")
 
 
 @pytest.mark.parametrize("width, height", SCREENS)

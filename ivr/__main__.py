@@ -1,4 +1,5 @@
-"""`python -m ivr run` starts the whole system in the foreground (what `make run` does);
+"""`python -m ivr run` starts the whole system in the foreground (what `make run` does): a supervisor
+that keeps PostgreSQL, Asterisk and the controller (a child process) running;
 `python -m ivr controller` starts only the controller against a running Asterisk.
 SIGINT or SIGTERM stops everything that was started, in reverse order."""
 from __future__ import annotations
@@ -13,8 +14,10 @@ from ivr.config import Settings, SettingsError
 
 
 def _die_with_parent() -> None:
-    """`make run` is our parent: make does not pass SIGTERM on to its recipe, so ask the kernel
-    to send us SIGTERM when make goes away (Linux prctl PR_SET_PDEATHSIG), and stop cleanly."""
+    """`make run` is the supervisor's parent, the supervisor the controller's: make does not pass
+    SIGTERM on to its recipe, so ask the kernel to send us SIGTERM when the parent goes away (Linux
+    prctl PR_SET_PDEATHSIG), and stop cleanly. Asterisk and PostgreSQL do not ask: they outlive a
+    killed supervisor, and the next `make run` adopts them."""
     try:
         import ctypes
 
@@ -40,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(command: str, settings: Settings) -> int:
     from ivr.app import Controller
-    from ivr.system import System
+    from ivr.system import InstanceBusy, System
+    from runtime.asterisk import recordings_dir_for
 
     if command == "run":
         service: System | Controller = System(settings)
@@ -48,14 +52,21 @@ async def _serve(command: str, settings: Settings) -> int:
         if not settings.database_url:
             print("ivr: `controller` needs DATABASE_URL", file=sys.stderr)
             return 2
-        service = Controller(settings, settings.database_url)
+        recordings = recordings_dir_for(settings.asterisk_root, settings.instance)
+        service = Controller(settings, settings.database_url,
+                             recordings_dir=recordings if recordings.parent.is_dir() else None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await service.start()
-        _announce(settings)
+        try:
+            await service.start()
+        except InstanceBusy as exc:
+            print(f"ivr: {exc}", file=sys.stderr)
+            return 3
+        if command == "run":
+            _announce(settings)
         await stop.wait()
         logging.info("stopping…")
         return 0

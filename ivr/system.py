@@ -58,12 +58,7 @@ class System:
         s = self.settings
         self._take_lock()
         database_url = await self._start_database()
-        agents = await self._prepare_database(database_url)
-        prompts_dir = s.state_dir / "prompts"
-        report = await ensure_prompts_async(prompts_dir, REPO / "prompts" / "overrides")
-        log.info("prompts ready: %s", report)
-        self.asterisk = AsteriskInstance(s.asterisk_root, s.instance,
-                                         self._pbx_options(database_url, agents, prompts_dir))
+        self.asterisk = await prepared_asterisk(s, database_url)
         await self._start_asterisk()
         self.controller = ControllerProcess(self._controller_env(database_url), REPO)
         await self.controller.start()
@@ -108,22 +103,11 @@ class System:
         if not await self.cluster.adopt():
             await self.cluster.start()
         await self.cluster.create_database(DATABASE_NAME)
-        return self.cluster.dsn(DATABASE_NAME)
+        return private_dsn(self.settings)
 
     async def _restart_database(self) -> None:
         await self.cluster.stop()           # reaps the dead server; idempotent
         await self.cluster.start()
-
-    @staticmethod
-    async def _prepare_database(database_url: str) -> list[AgentEndpoint]:
-        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
-        try:
-            async with pool.acquire() as con:
-                await migrate(con)
-            await load_demo_data(pool)
-            return [AgentEndpoint(a["ext"], a["sip_password"]) for a in await list_sip_credentials(pool)]
-        finally:
-            await pool.close()
 
     # -- Asterisk --------------------------------------------------------------------
 
@@ -139,23 +123,14 @@ class System:
             log.info("adopted the running Asterisk of instance %s (pid %d): calls in progress go on; "
                      "its configuration is the one it was started with", pbx.name, pbx.pid)
             return
-        pbx.render()
-        owner.write_text(f"{self.settings.state_dir}\n")
+        render(pbx, self.settings)
         await pbx.start(replace_stale=False)
 
     async def _restart_asterisk(self) -> None:
         await self.asterisk.stop()          # reaps the dead process, kills what is left of its group
-        self.asterisk.render()
+        render(self.asterisk, self.settings)
         await self.asterisk.start(replace_stale=False)
 
-    def _pbx_options(self, database_url: str, agents: list[AgentEndpoint], prompts_dir: Path) -> PbxOptions:
-        s = self.settings
-        return PbxOptions(
-            sip_port=s.sip_port, ami_port=s.ami_port, ami_user=s.ami_user, ami_secret=s.ami_secret,
-            agi_port=s.agi_port, emergency_uri=s.emergency_uri, trunk_network=s.trunk_network,
-            db=db_params(database_url), agents=tuple(agents), sounds_dir=prompts_dir,
-            default_branch=s.default_branch, emergency_dial_timeout_s=s.emergency_dial_timeout_s,
-            queue_max_wait_s=s.queue_max_wait_s, menu_repeats=s.menu_repeats, survey=s.survey)
 
     # -- the controller --------------------------------------------------------------
 
@@ -164,6 +139,53 @@ class System:
         return {**os.environ, "DATABASE_URL": database_url, "IVR_INSTANCE": s.instance,
                 "IVR_STATE_DIR": str(s.state_dir), "IVR_ASTERISK_ROOT": str(s.asterisk_root),
                 "IVR_AMI_SECRET": s.ami_secret}
+
+
+async def prepared_asterisk(s: Settings, database_url: str) -> AsteriskInstance:
+    """The schema and demo people in the database, the prompts: what Asterisk's config is made of."""
+    agents = await prepare_database(database_url)
+    prompts_dir = s.state_dir / "prompts"
+    report = await ensure_prompts_async(prompts_dir, REPO / "prompts" / "overrides")
+    log.info("prompts ready: %s", report)
+    return AsteriskInstance(s.asterisk_root, s.instance, pbx_options(s, database_url, agents, prompts_dir))
+
+
+def render(pbx: AsteriskInstance, s: Settings) -> None:
+    pbx.render()
+    (pbx.dir / OWNER_FILE).write_text(f"{s.state_dir}\n")
+
+
+def private_dsn(s: Settings) -> str:
+    """The private cluster's database (DATABASE_URL unset)."""
+    return f"postgresql://postgres@127.0.0.1:{s.pg_port}/{DATABASE_NAME}"
+
+
+async def prepare_database(database_url: str, attempts: int = 60) -> list[AgentEndpoint]:
+    """Migrations and demo people; the agents' SIP credentials. PostgreSQL may still be starting."""
+    for attempt in range(attempts):
+        try:
+            pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+            break
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
+    try:
+        async with pool.acquire() as con:
+            await migrate(con)
+        await load_demo_data(pool)
+        return [AgentEndpoint(a["ext"], a["sip_password"]) for a in await list_sip_credentials(pool)]
+    finally:
+        await pool.close()
+
+
+def pbx_options(s: Settings, database_url: str, agents: list[AgentEndpoint], prompts_dir: Path) -> PbxOptions:
+    return PbxOptions(
+        sip_port=s.sip_port, ami_port=s.ami_port, ami_user=s.ami_user, ami_secret=s.ami_secret,
+        agi_port=s.agi_port, emergency_uri=s.emergency_uri, trunk_network=s.trunk_network,
+        db=db_params(database_url), agents=tuple(agents), sounds_dir=prompts_dir,
+        default_branch=s.default_branch, emergency_dial_timeout_s=s.emergency_dial_timeout_s,
+        queue_max_wait_s=s.queue_max_wait_s, menu_repeats=s.menu_repeats, survey=s.survey)
 
 
 def _wait_healthy(host: str, port: int, timeout: float) -> bool:

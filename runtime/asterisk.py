@@ -84,6 +84,11 @@ class AsteriskInstance:
     def render(self) -> None:
         InstanceRenderer(self.root, self.layout, self.options).render()
 
+    def foreground_command(self) -> tuple[list[str], dict[str, str]]:
+        """argv and environment of `asterisk -f` for this instance, for a service manager (systemd) to
+        run as its own process: `python -m ivr asterisk` renders, then execs this."""
+        return self._command("-f", "-n"), self._env()
+
     def _command(self, *args: str) -> list[str]:
         base = [ASTERISK_BIN, "-C", self.layout.asterisk_conf, *args]
         return base if self.native else ["chroot", str(self.root), *base]

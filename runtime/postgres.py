@@ -264,7 +264,16 @@ class PrivateCluster:
                 raise ClusterError(f"{parent} is not searchable by the `{self._run_as}` user, which runs "
                                    f"PostgreSQL when we are root: chmod o+x {parent} or choose another IVR_STATE_DIR")
 
-    def _spawn(self, bindir: Path) -> subprocess.Popen[bytes]:
+    async def prepare(self) -> tuple[list[str], str | None]:
+        """initdb if needed; argv of the foreground server and the user to run it as (None: us). For a
+        service manager (systemd) that runs postgres itself: `python -m ivr postgres` execs this."""
+        bindir = self._bindir or await asyncio.to_thread(find_bindir)
+        self._bindir = bindir
+        if not (self.data_dir / "PG_VERSION").exists():
+            await asyncio.to_thread(self._initdb, bindir)
+        return self._server_command(bindir), self._run_as
+
+    def _server_command(self, bindir: Path) -> list[str]:
         socket_dir = str(self.data_dir) if len(str(self.data_dir)) <= _MAX_SOCKET_DIR else ""
         settings = {
             "listen_addresses": "127.0.0.1",
@@ -278,6 +287,10 @@ class PrivateCluster:
         cmd = [str(bindir / "postgres"), "-D", str(self.data_dir)]
         for key, value in settings.items():
             cmd += ["-c", f"{key}={value}"]
+        return cmd
+
+    def _spawn(self, bindir: Path) -> subprocess.Popen[bytes]:
+        cmd = self._server_command(bindir)
         with open(self.log_file, "ab") as log_out:
             if self._run_as:
                 user = pwd.getpwnam(self._run_as)

@@ -59,7 +59,8 @@ class Run:
         return self.process
 
     def log(self) -> str:
-        return (self.state.parent / f"{self.state.name}-run.log").read_text(errors="replace")[-4000:]
+        path = self.state.parent / f"{self.state.name}-run.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def wait_healthy(self, timeout: float) -> float:
         """Seconds until /healthz says up with every component up."""

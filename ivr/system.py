@@ -90,7 +90,8 @@ class System:
         holder = {"pid": os.getpid(), "instance": s.instance, "state_dir": str(s.state_dir),
                   "ports": {"http": s.http_port, "sip": s.sip_port, "ami": s.ami_port, "agi": s.agi_port,
                             **({} if s.database_url else {"postgres": s.pg_port})}}
-        lock = RunLock([s.state_dir / "supervisor.lock", instance_dir_for(s.asterisk_root, s.instance) / "supervisor.lock"], holder)
+        paths = [s.state_dir / "supervisor.lock", instance_dir_for(s.asterisk_root, s.instance) / "supervisor.lock"]
+        lock = RunLock(paths, holder)
         lock.acquire()                                      # InstanceBusy: another supervisor runs it
         self._lock = lock
 
@@ -117,8 +118,9 @@ class System:
         if await pbx.adopt():
             theirs = owner.read_text().strip() if owner.exists() else ""
             if theirs and theirs != str(self.settings.state_dir):
-                pbx.forget()
-                raise InstanceBusy(f"Asterisk instance {pbx.name} (pid {pbx.pid}) runs for the state directory "
+                pid = pbx.pid
+                pbx.forget()                                # not ours: stop() must leave it alone
+                raise InstanceBusy(f"Asterisk instance {pbx.name} (pid {pid}) runs for the state directory "
                                    f"{theirs}; set another IVR_INSTANCE or stop it first")
             log.info("adopted the running Asterisk of instance %s (pid %d): calls in progress go on; "
                      "its configuration is the one it was started with", pbx.name, pbx.pid)
@@ -130,7 +132,6 @@ class System:
         await self.asterisk.stop()          # reaps the dead process, kills what is left of its group
         render(self.asterisk, self.settings)
         await self.asterisk.start(replace_stale=False)
-
 
     # -- the controller --------------------------------------------------------------
 

@@ -1,5 +1,7 @@
-"""`python -m ivr run` starts the whole system in the foreground (what `make run` does);
-`python -m ivr controller` starts only the controller against a running Asterisk.
+"""`python -m ivr run` starts the whole system in the foreground (what `make run` does): a supervisor
+that keeps PostgreSQL, Asterisk and the controller (a child process) running;
+`python -m ivr controller` starts only the controller against a running Asterisk;
+`python -m ivr asterisk` / `python -m ivr postgres` prepare one part and exec it (the systemd units).
 SIGINT or SIGTERM stops everything that was started, in reverse order."""
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from ivr.config import Settings, SettingsError
 
 
 def _die_with_parent() -> None:
-    """`make run` is our parent: make does not pass SIGTERM on to its recipe, so ask the kernel
-    to send us SIGTERM when make goes away (Linux prctl PR_SET_PDEATHSIG), and stop cleanly."""
+    """`make run` is the supervisor's parent, the supervisor the controller's: make does not pass
+    SIGTERM on to its recipe, so ask the kernel to send us SIGTERM when the parent goes away (Linux
+    prctl PR_SET_PDEATHSIG), and stop cleanly. Asterisk and PostgreSQL do not ask: they outlive a
+    killed supervisor, and the next `make run` adopts them."""
     try:
         import ctypes
 
@@ -25,37 +29,50 @@ def _die_with_parent() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
-    parser.add_argument("command", choices=["run", "controller"])
+    parser.add_argument("command", choices=["run", "controller", "asterisk", "postgres"])
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    _die_with_parent()
+    if args.command in ("run", "controller"):
+        _die_with_parent()       # not for asterisk/postgres: the setting survives their exec
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"ivr: bad setting: {exc}", file=sys.stderr)
         return 2
+    if args.command in ("asterisk", "postgres"):
+        from ivr.foreground import exec_asterisk, exec_postgres
+
+        (exec_asterisk if args.command == "asterisk" else exec_postgres)(settings)
     return asyncio.run(_serve(args.command, settings))
 
 
 async def _serve(command: str, settings: Settings) -> int:
     from ivr.app import Controller
-    from ivr.system import System
+    from ivr.system import InstanceBusy, System
+    from runtime.asterisk import recordings_dir_for
 
     if command == "run":
         service: System | Controller = System(settings)
     else:
-        if not settings.database_url:
-            print("ivr: `controller` needs DATABASE_URL", file=sys.stderr)
-            return 2
-        service = Controller(settings, settings.database_url)
+        from ivr.system import private_dsn
+
+        database_url = settings.database_url or private_dsn(settings)   # the private cluster by default
+        recordings = recordings_dir_for(settings.asterisk_root, settings.instance)
+        service = Controller(settings, database_url,
+                             recordings_dir=recordings if recordings.parent.is_dir() else None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await service.start()
-        _announce(settings)
+        try:
+            await service.start()
+        except InstanceBusy as exc:
+            print(f"ivr: {exc}", file=sys.stderr)
+            return 3
+        if command == "run":
+            _announce(settings)
         await stop.wait()
         logging.info("stopping…")
         return 0

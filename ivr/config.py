@@ -6,6 +6,7 @@ state directory, so a restart reuses it.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import secrets
@@ -57,7 +58,7 @@ class Settings:
     wall_service_level_alarm: int = 60    # below this: red
     wall_abandon_warn: int = 5            # above this: amber
     wall_abandon_alarm: int = 10          # above this: red
-    instance: str = "main"
+    instance: str = "main"          # from_env: IVR_INSTANCE, else named after the state directory
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -85,7 +86,7 @@ class Settings:
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
-            instance=_instance(env.get("IVR_INSTANCE", "main")),
+            instance=_instance(env.get("IVR_INSTANCE") or instance_for(state_dir)),
             **_wall_thresholds(env),
         )
         if env.get("IVR_ASTERISK_ROOT"):
@@ -170,6 +171,12 @@ def _name(value: str, variable: str) -> str:
     if not value.replace("-", "").replace("_", "").isalnum() or len(value) > 40:
         raise SettingsError(f"{variable} must be letters, digits, - or _, got {value!r}")
     return value
+
+
+def instance_for(state_dir: Path) -> str:
+    """The default instance name: a short hash of the resolved state directory, so two clones (or
+    two state directories) on one machine never share an Asterisk instance by accident."""
+    return "s" + hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:10]
 
 
 def _instance(value: str) -> str:

@@ -2,7 +2,11 @@
 
 - `asterisk.py` — one Asterisk instance (`AsteriskInstance`): render its config, start it as our child, stop it;
   `asterisk_config.py` renders etc/ from `dialplan/` plus generated files, `asterisk_data.py` its data/ (sounds, music);
-- `postgres.py` — a private PostgreSQL cluster (`PrivateCluster`) for `make run` without DATABASE_URL and for the tests.
+- `postgres.py` — a private PostgreSQL cluster (`PrivateCluster`) for `make run` without DATABASE_URL and for the tests;
+- `lock.py` — the run lock (`RunLock`): one supervisor per state directory and instance, a second start refuses
+  naming the running one.
+
+Asterisk and PostgreSQL can be *adopted* (`adopt()`): a server an earlier run left running is kept, not restarted.
 
 Used by the composition root (`ivr/system.py`, `make run`), the test fixtures and the bench. Nothing here imports
 `ivr` (tests/unit/test_dependencies.py checks it): what an instance needs (ports, AMI secret, agents, database,

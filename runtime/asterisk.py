@@ -21,7 +21,8 @@ from runtime.asterisk_config import (
     in_root,
 )
 
-__all__ = ["AgentEndpoint", "AsteriskError", "AsteriskInstance", "DbParams", "PbxOptions"]
+__all__ = ["AgentEndpoint", "AsteriskError", "AsteriskInstance", "DbParams", "PbxOptions",
+           "instance_dir_for", "recordings_dir_for"]
 
 ASTERISK_BIN = "/usr/sbin/asterisk"
 CLI_TIMEOUT_S = 15.0
@@ -40,6 +41,7 @@ class AsteriskInstance:
         self.options = options
         self.layout = InstanceLayout(f"/var/lib/ivr1022/{name}")
         self._process: asyncio.subprocess.Process | None = None
+        self._adopted_pid: int | None = None    # an Asterisk of this instance that an earlier run started
 
     # -- paths -----------------------------------------------------------------------
 
@@ -82,6 +84,11 @@ class AsteriskInstance:
     def render(self) -> None:
         InstanceRenderer(self.root, self.layout, self.options).render()
 
+    def foreground_command(self) -> tuple[list[str], dict[str, str]]:
+        """argv and environment of `asterisk -f` for this instance, for a service manager (systemd) to
+        run as its own process: `python -m ivr asterisk` renders, then execs this."""
+        return self._command("-f", "-n"), self._env()
+
     def _command(self, *args: str) -> list[str]:
         base = [ASTERISK_BIN, "-C", self.layout.asterisk_conf, *args]
         return base if self.native else ["chroot", str(self.root), *base]
@@ -96,11 +103,44 @@ class AsteriskInstance:
 
     @property
     def pid(self) -> int | None:
+        if self._adopted_pid is not None:
+            return self._adopted_pid
         return self._process.pid if self._process is not None else None
 
     @property
     def running(self) -> bool:
+        if self._adopted_pid is not None:
+            return _is_asterisk(self._adopted_pid)
         return self._process is not None and self._process.returncode is None
+
+    @property
+    def adopted(self) -> bool:
+        return self._adopted_pid is not None
+
+    async def adopt(self) -> bool:
+        """Take over an Asterisk of this instance left running by an earlier run (its supervisor died):
+        when its control socket answers and its pid file names a live asterisk, keep it as it is
+        (calls in progress go on) and return True; stop() then stops it like our own child."""
+        if self.running:
+            return True
+        socket = self.host_path(self.layout.ctl_socket)
+        pid_file = self.host_path(f"{self.layout.run}/asterisk.pid")
+        if not socket.exists():
+            return False
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return False
+        if not _is_asterisk(pid):
+            return False
+        try:
+            out = await self._run_cli("core show version", timeout=5)
+        except AsteriskError:
+            return False
+        if not out.startswith("Asterisk"):
+            return False
+        self._adopted_pid = pid
+        return True
 
     async def start(self, timeout: float = 30, replace_stale: bool = True) -> None:
         """Start `asterisk -f` (own process group) and wait until it is fully booted.
@@ -109,6 +149,7 @@ class AsteriskInstance:
         is asked to `core stop now` first when replace_stale, else start() refuses."""
         if self.running:
             raise AsteriskError(f"instance {self.name} is already running (pid {self.pid})")
+        self._adopted_pid = None
         if not self.host_path(self.layout.asterisk_conf).exists():
             self.render()
         socket = self.host_path(self.layout.ctl_socket)
@@ -170,6 +211,9 @@ class AsteriskInstance:
 
     async def stop(self, timeout: float = 10) -> None:
         """SIGTERM the process group by our PID, SIGKILL after `timeout`, reap. Idempotent."""
+        if self._adopted_pid is not None:
+            await self._stop_adopted(timeout)
+            return
         process = self._process
         if process is None:
             return
@@ -184,6 +228,25 @@ class AsteriskInstance:
         socket = self.host_path(self.layout.ctl_socket)
         if socket.exists():
             socket.unlink()
+
+    async def _stop_adopted(self, timeout: float) -> None:
+        pid = self._adopted_pid
+        for signum, wait_s in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            if not _is_asterisk(pid):
+                break
+            self._signal(signum)
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline and _is_asterisk(pid):
+                await asyncio.sleep(0.1)
+        self._kill_leftovers()
+        self._adopted_pid = None
+        socket = self.host_path(self.layout.ctl_socket)
+        if socket.exists():
+            socket.unlink()
+
+    def forget(self) -> None:
+        """After the process died: the next start() starts a fresh one."""
+        self._adopted_pid = None
 
     def kill(self) -> None:
         """SIGKILL (tests of crash handling). Reaped by a later stop() or the event loop."""
@@ -261,3 +324,25 @@ class AsteriskInstance:
                 text = path.read_text(errors="replace").splitlines()[-lines:]
                 chunks.append(f"--- {path} ---\n" + "\n".join(text))
         return "\n".join(chunks) or "(no log)"
+
+
+def instance_dir_for(root: Path, name: str) -> Path:
+    """Host path of an instance's directory (AsteriskInstance.dir) before its options are known."""
+    return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").base)
+
+
+def recordings_dir_for(root: Path, name: str) -> Path:
+    """Host path of an instance's MixMonitor recordings, without an AsteriskInstance (the controller
+    started on its own needs it to serve recordings)."""
+    return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").recordings)
+
+
+def _is_asterisk(pid: int | None) -> bool:
+    """A live (not zombie) process running asterisk; /proc/<pid>/cmdline is empty for a zombie."""
+    if pid is None:
+        return False
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+    except OSError:
+        return False
+    return argv0.endswith(b"asterisk") or argv0.endswith(b"chroot")

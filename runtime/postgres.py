@@ -119,6 +119,7 @@ class PrivateCluster:
         self._start_timeout_s = start_timeout_s
         self._stop_timeout_s = stop_timeout_s
         self._proc: subprocess.Popen[bytes] | None = None
+        self._adopted_pid: int | None = None    # a server on our data dir that an earlier run started
         self._run_as = SUPERUSER if os.geteuid() == 0 else None
 
     @property
@@ -127,11 +128,41 @@ class PrivateCluster:
 
     @property
     def running(self) -> bool:
+        if self._adopted_pid is not None:
+            return _pid_is_postgres(self._adopted_pid)
         return self._proc is not None and self._proc.poll() is None
 
     @property
     def pid(self) -> int | None:
+        if self._adopted_pid is not None:
+            return self._adopted_pid if self.running else None
         return self._proc.pid if self.running and self._proc else None
+
+    @property
+    def adopted(self) -> bool:
+        return self._adopted_pid is not None
+
+    async def adopt(self) -> bool:
+        """Keep a server an earlier run left on our data directory (its supervisor died) when it is
+        healthy: it answers on our port and serves our data directory. Returns True when adopted."""
+        if self.running:
+            return True
+        pid = _postmaster_pid(self.data_dir)
+        if pid is None:
+            return False
+        try:
+            con = await asyncpg.connect(self.dsn(), timeout=5)
+        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError):
+            return False
+        try:
+            data_dir = await con.fetchval("SHOW data_directory")
+        finally:
+            await con.close()
+        if Path(data_dir).resolve() != self.data_dir:
+            return False
+        self._adopted_pid = pid
+        log.info("adopted the running PostgreSQL (pid %d) on %s", pid, self.data_dir)
+        return True
 
     def dsn(self, dbname: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{dbname}"
@@ -140,6 +171,7 @@ class PrivateCluster:
         """initdb if needed, start the server, return once it accepts connections."""
         if self.running:
             return
+        self._adopted_pid = None
         bindir = self._bindir or await asyncio.to_thread(find_bindir)
         self._bindir = bindir
         if not (self.data_dir / "PG_VERSION").exists():
@@ -155,6 +187,10 @@ class PrivateCluster:
 
     async def stop(self) -> None:
         """Fast shutdown (SIGINT); immediate (SIGQUIT) after the stop timeout. Idempotent."""
+        if self._adopted_pid is not None:
+            pid, self._adopted_pid = self._adopted_pid, None
+            await self._stop_pid(pid)
+            return
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
@@ -166,6 +202,20 @@ class PrivateCluster:
             if await _wait_exit(proc, timeout):
                 break
             log.warning("PostgreSQL (pid %d) still running after %s; escalating", proc.pid, sig.name)
+        log.info("private PostgreSQL on port %d stopped", self.port)
+
+    async def _stop_pid(self, pid: int) -> None:
+        """The same escalation for a server that is not our child (adopted): signal, poll /proc."""
+        for sig, timeout in ((signal.SIGINT, self._stop_timeout_s), (signal.SIGQUIT, 10.0), (signal.SIGKILL, 10.0)):
+            if not _pid_is_postgres(pid):
+                break
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and _pid_is_postgres(pid):
+                await asyncio.sleep(0.05)
         log.info("private PostgreSQL on port %d stopped", self.port)
 
     async def create_database(self, name: str) -> None:
@@ -214,7 +264,16 @@ class PrivateCluster:
                 raise ClusterError(f"{parent} is not searchable by the `{self._run_as}` user, which runs "
                                    f"PostgreSQL when we are root: chmod o+x {parent} or choose another IVR_STATE_DIR")
 
-    def _spawn(self, bindir: Path) -> subprocess.Popen[bytes]:
+    async def prepare(self) -> tuple[list[str], str | None]:
+        """initdb if needed; argv of the foreground server and the user to run it as (None: us). For a
+        service manager (systemd) that runs postgres itself: `python -m ivr postgres` execs this."""
+        bindir = self._bindir or await asyncio.to_thread(find_bindir)
+        self._bindir = bindir
+        if not (self.data_dir / "PG_VERSION").exists():
+            await asyncio.to_thread(self._initdb, bindir)
+        return self._server_command(bindir), self._run_as
+
+    def _server_command(self, bindir: Path) -> list[str]:
         socket_dir = str(self.data_dir) if len(str(self.data_dir)) <= _MAX_SOCKET_DIR else ""
         settings = {
             "listen_addresses": "127.0.0.1",
@@ -228,6 +287,10 @@ class PrivateCluster:
         cmd = [str(bindir / "postgres"), "-D", str(self.data_dir)]
         for key, value in settings.items():
             cmd += ["-c", f"{key}={value}"]
+        return cmd
+
+    def _spawn(self, bindir: Path) -> subprocess.Popen[bytes]:
+        cmd = self._server_command(bindir)
         with open(self.log_file, "ab") as log_out:
             if self._run_as:
                 user = pwd.getpwnam(self._run_as)

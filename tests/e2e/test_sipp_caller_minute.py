@@ -140,7 +140,7 @@ async def test_key_1_rings_115_at_once_while_the_caller_hears_the_message(stack:
     assert (call["outcome"], call["branch"], call["emergency_dial_status"]) == ("transferred_115", 1, "ANSWER")
     assert abs(call["emergency_dial_s"] - (invite_at - key_at)) < 0.5, (call, invite_at - key_at)
     assert abs(call["emergency_answer_s"] - (answer_at - key_at)) < 0.5, (call, answer_at - key_at)
-    assert call["emergency_answer_s"] >= 3.0       # 115 rang 3 s
+    assert call["emergency_answer_s"] > 3.0 - 0.5  # 115 rang 3 s (the step times are Asterisk's, ±0.5 s as above)
     assert (call["survey"], call["survey_asked"]) == (None, False)      # 115 calls are never surveyed
 
 

@@ -247,7 +247,7 @@ CREATE TRIGGER report_rollup_agent_states_update AFTER UPDATE ON agent_states
     EXECUTE FUNCTION report_rollup_agent_states();
 
 -- Recompute the local days [first_day, last_day] of both tables from the raw rows; returns how
--- many cells were wrong (0 when the triggers kept them exact). Takes both writers' locks, so no
+-- many cells (keys) were wrong or missing (0 when the triggers kept them exact). Takes both writers' locks, so no
 -- write lands between the read of the raw rows and the replacement of the cells.
 CREATE FUNCTION report_rollup_repair(first_day date, last_day date) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -285,13 +285,13 @@ BEGIN
     FROM agent_states s, LATERAL report_state_pieces(s.started_at, s.ended_at, cfg.tz) p
     WHERE s.ended_at > lo AND s.started_at < hi AND p.day BETWEEN first_day AND last_day
     GROUP BY p.day, s.ext, s.state, s.reason;
-    SELECT count(*) INTO wrong FROM (
+    SELECT count(DISTINCT (d.day, d.branch, d.is_forwarded, d.agency)) INTO wrong FROM (
         (SELECT * FROM report_contact_days WHERE day BETWEEN first_day AND last_day AND received <> 0
          EXCEPT ALL SELECT * FROM fresh_contacts)
         UNION ALL
         (SELECT * FROM fresh_contacts
          EXCEPT ALL SELECT * FROM report_contact_days WHERE day BETWEEN first_day AND last_day AND received <> 0)) d;
-    wrong := wrong + (SELECT count(*) FROM (
+    wrong := wrong + (SELECT count(DISTINCT (d.day, d.ext, d.state, d.reason)) FROM (
         (SELECT * FROM report_agent_days WHERE day BETWEEN first_day AND last_day AND pieces <> 0
          EXCEPT ALL SELECT * FROM fresh_agents)
         UNION ALL

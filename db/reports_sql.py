@@ -113,8 +113,11 @@ measured AS (
 )
 SELECT m.*, COALESCE(a.forwarded_by_agency, '[]'::jsonb) AS forwarded_by_agency
 FROM measured m
+-- equality on stand-ins for the grouping sets' nulls (not IS NOT DISTINCT FROM), so this is a hash
+-- join: over a year's 1,800 day x branch rows the nested comparison took 0.3 s
 LEFT JOIN agencies a ON a.all_days = m.all_days AND a.all_branches = m.all_branches
-                    AND a.day IS NOT DISTINCT FROM m.day AND a.branch IS NOT DISTINCT FROM m.branch
+                    AND COALESCE(a.day, '-infinity'::date) = COALESCE(m.day, '-infinity'::date)
+                    AND COALESCE(a.branch, -1) = COALESCE(m.branch, -1)
 ORDER BY m.all_days, m.all_branches, m.day, m.branch
 """
 

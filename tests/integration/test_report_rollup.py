@@ -20,6 +20,7 @@ from db.migrate import migrate
 from db.report_rollup import repair_days
 from db.reports import summary, uses_rollup
 from tests.bench.dataset import CALL_COLUMNS, Dataset, expected_agents, expected_contacts, generate, load
+from tests.bench.reports_year import bench_rollup
 
 pytestmark = pytest.mark.integration
 
@@ -233,3 +234,12 @@ async def test_a_call_and_its_wrapup_committed_at_once_are_both_counted(mutated)
     after = await summary(pool, start=START, end=END, tz=TZ)
     assert after["totals"]["resolved"] == before["resolved"] + 2
     assert after == await summary(pool, start=START, end=END, tz=TZ, rollup=False)
+
+
+async def test_the_year_bench_runs_small_and_its_figures_agree(pg_cluster):
+    name = f"ivr1022_rollup_bench_{secrets.token_hex(4)}"
+    await pg_cluster.create_database(name)
+    figures = await bench_rollup(pg_cluster.dsn(name), calls=5000)
+    assert figures["calls"] == 5000 and figures["report_contact_days"] > 365
+    assert figures["year_rollup_equals_raw"] and figures["month_rollup_equals_raw"]
+    assert figures["year_received"] == 5000 + 250 and 0 < figures["month_received"] < figures["year_received"]

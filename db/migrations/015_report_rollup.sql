@@ -138,8 +138,34 @@ $$;
 
 -- A call's cell depends on its calls row and its wrapups row, written by different writers in
 -- either order: both triggers take migration 009's lock (lock_call_wrap_time) before reading the
--- other table, so two commits at the same moment cannot miss each other. Tickets take it too, so
--- writers of the same cells queue instead of deadlocking.
+-- other table, so two commits at the same moment cannot miss each other. Tickets without a call
+-- take it too, so writers of the same cells queue instead of deadlocking.
+--
+-- The lock is taken before any calls or wrapups row is locked, so no writer holds a row the lock's
+-- holder wants: a writer's upsert takes it in a BEFORE INSERT trigger (those run before ON
+-- CONFLICT finds and locks the existing row), as migration 009's trigger on agent_states does
+-- before it updates calls.wrap_us.
+CREATE OR REPLACE FUNCTION calls_initial_wrap_time() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM lock_call_wrap_time();
+    IF EXISTS (SELECT 1 FROM calls WHERE linkedid = NEW.linkedid) THEN
+        RETURN NEW;  -- an upsert of a known call: ON CONFLICT keeps the stored wrap_us
+    END IF;
+    NEW.wrap_us := COALESCE((SELECT sum(wrap_us_of(started_at, ended_at)) FROM agent_states
+                             WHERE state = 'wrap_up' AND linkedid = NEW.linkedid), 0);
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION report_rollup_lock_first() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM lock_call_wrap_time();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER wrapups_lock_first BEFORE INSERT ON wrapups
+    FOR EACH ROW EXECUTE FUNCTION report_rollup_lock_first();
+
 CREATE FUNCTION report_rollup_calls() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     cfg report_rollup_config;
@@ -216,20 +242,26 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER report_rollup_tickets AFTER INSERT OR DELETE ON tickets
-    FOR EACH ROW EXECUTE FUNCTION report_rollup_tickets();
+-- Only tickets without a call count (a call's ticket is its call's): the wrap-up's transaction,
+-- which holds the lock and writes the call's ticket, never waits here for a ticket row.
+CREATE TRIGGER report_rollup_tickets_insert AFTER INSERT ON tickets
+    FOR EACH ROW WHEN (NEW.linkedid IS NULL) EXECUTE FUNCTION report_rollup_tickets();
+CREATE TRIGGER report_rollup_tickets_delete AFTER DELETE ON tickets
+    FOR EACH ROW WHEN (OLD.linkedid IS NULL) EXECUTE FUNCTION report_rollup_tickets();
 CREATE TRIGGER report_rollup_tickets_update AFTER UPDATE ON tickets
-    FOR EACH ROW WHEN ((OLD.linkedid, OLD.created_at, OLD.branch, OLD.status, OLD.agency)
-                       IS DISTINCT FROM (NEW.linkedid, NEW.created_at, NEW.branch, NEW.status, NEW.agency))
+    FOR EACH ROW WHEN ((OLD.linkedid IS NULL OR NEW.linkedid IS NULL)
+                       AND (OLD.linkedid, OLD.created_at, OLD.branch, OLD.status, OLD.agency)
+                           IS DISTINCT FROM (NEW.linkedid, NEW.created_at, NEW.branch, NEW.status, NEW.agency))
     EXECUTE FUNCTION report_rollup_tickets();
 
--- Agent states: only closed rows have pieces. Its own lock (key 1022/15), so two state writers
--- adding to the same day's cells queue instead of deadlocking.
+-- Agent states: only closed rows have pieces. The same one lock as the others (one lock, so no
+-- two writers can take two locks in opposite orders), so writers of the same day's cells queue
+-- instead of deadlocking.
 CREATE FUNCTION report_rollup_agent_states() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     zone text := (SELECT tz FROM report_rollup_config);
 BEGIN
-    PERFORM pg_advisory_xact_lock(1022, 15);
+    PERFORM lock_call_wrap_time();
     IF TG_OP <> 'INSERT' AND OLD.ended_at IS NOT NULL THEN
         PERFORM report_state_add(OLD, zone, -1);
     END IF;
@@ -247,7 +279,7 @@ CREATE TRIGGER report_rollup_agent_states_update AFTER UPDATE ON agent_states
     EXECUTE FUNCTION report_rollup_agent_states();
 
 -- Recompute the local days [first_day, last_day] of both tables from the raw rows; returns how
--- many cells (keys) were wrong or missing (0 when the triggers kept them exact). Takes both writers' locks, so no
+-- many cells (keys) were wrong or missing (0 when the triggers kept them exact). Takes the writers' lock, so no
 -- write lands between the read of the raw rows and the replacement of the cells.
 CREATE FUNCTION report_rollup_repair(first_day date, last_day date) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -257,7 +289,6 @@ DECLARE
     wrong bigint;
 BEGIN
     PERFORM lock_call_wrap_time();
-    PERFORM pg_advisory_xact_lock(1022, 15);
     SELECT * INTO cfg FROM report_rollup_config;
     lo := first_day::timestamp AT TIME ZONE cfg.tz;
     hi := (last_day + 1)::timestamp AT TIME ZONE cfg.tz;
@@ -334,7 +365,6 @@ CREATE FUNCTION report_rollup_configure(zone text, short_s numeric, service_s nu
     LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM lock_call_wrap_time();
-    PERFORM pg_advisory_xact_lock(1022, 15);
     UPDATE report_rollup_config SET tz = zone, short_abandon_s = short_s, service_level_s = service_s;
     RETURN report_rollup_rebuild();
 END

@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import secrets
 import socket
 import time
 from typing import AsyncIterator
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from agent_console.app import init_app
 from agent_console.config import ConsoleConfig
+from db.migrate import migrate
 from db.sessions import create_session
 from ivr.acd.live import LiveHub
 
@@ -31,15 +34,21 @@ class AllHealthy:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def console(db_pool) -> AsyncIterator[tuple[TestClient, LiveHub, str]]:
-    await db_pool.execute("INSERT INTO agents (ext, name, role, password_hash, sip_password)"
-                          " VALUES ('7801', 'slow-ws supervisor', 'supervisor', 'pbkdf2_sha256$x', 'x')"
-                          " ON CONFLICT (ext) DO NOTHING")
-    token, _ = await create_session(db_pool, "7801", 600)
-    hub = LiveHub(maxsize=MAXSIZE)
-    app = init_app(ConsoleConfig(), lambda: db_pool, AllHealthy(), live_feed=hub)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client, hub, token
+async def console(pg_cluster) -> AsyncIterator[tuple[TestClient, LiveHub, str]]:
+    name = f"ivr1022_ws_{secrets.token_hex(4)}"   # its own database: the shared one's agents stay as they are
+    await pg_cluster.create_database(name)
+    pool = await asyncpg.create_pool(pg_cluster.dsn(name), min_size=1, max_size=2)
+    try:
+        await migrate(pool)
+        await pool.execute("INSERT INTO agents (ext, name, role, password_hash, sip_password)"
+                           " VALUES ('2001', 'supervisor', 'supervisor', 'pbkdf2_sha256$x', 'x')")
+        token, _ = await create_session(pool, "2001", 600)
+        hub = LiveHub(maxsize=MAXSIZE)
+        app = init_app(ConsoleConfig(), lambda: pool, AllHealthy(), live_feed=hub)
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            yield client, hub, token
+    finally:
+        await pool.close()
 
 
 async def _silent_socket(host: str, port: int, token: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from decimal import Decimal
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import asyncpg
 
 from db.reports_caller_sql import SURVEY_SQL, TIME_TO_115_SQL
-from db.reports_sql import AGENTS_SQL, CONTACTS_SQL
+from db.reports_sql import AGENTS_ROLLUP_SQL, AGENTS_SQL, CONTACTS_ROLLUP_SQL, CONTACTS_SQL
 from db.serialize import json_value
 
 HOTLINE_TZ = "Asia/Ho_Chi_Minh"
@@ -61,14 +61,20 @@ def _utc(value: datetime) -> datetime:
 
 
 async def summary(pool: asyncpg.Pool, *, start: datetime, end: datetime, tz: str = HOTLINE_TZ,
-                  short_abandon_s: float = 5, service_level_s: float = 20) -> dict[str, Any]:
-    """range, totals, by_day, by_branch, by_day_branch, agents, agents_total, pauses (JSON-safe)."""
+                  short_abandon_s: float = 5, service_level_s: float = 20, rollup: bool = True) -> dict[str, Any]:
+    """range, totals, by_day, by_branch, by_day_branch, agents, agents_total, pauses (JSON-safe).
+
+    rollup=False always runs the raw query (the roll-up's tests and the bench compare the two)."""
     start, end = check_range(start, end, tz)
     thresholds = (Decimal(str(short_abandon_s)), Decimal(str(service_level_s)))
     async with pool.acquire() as con, con.transaction(isolation="repeatable_read", readonly=True):
         await con.execute(_REPORT_SETTINGS)
-        contact_rows = await con.fetch(CONTACTS_SQL, start, end, tz, *thresholds)
-        agent_rows = await con.fetch(AGENTS_SQL, start, end)
+        if rollup and await uses_rollup(con, start=start, end=end, tz=tz, thresholds=thresholds):
+            contact_rows = await con.fetch(CONTACTS_ROLLUP_SQL, start, end, tz)
+            agent_rows = await con.fetch(AGENTS_ROLLUP_SQL, start, end, tz)
+        else:
+            contact_rows = await con.fetch(CONTACTS_SQL, start, end, tz, *thresholds)
+            agent_rows = await con.fetch(AGENTS_SQL, start, end)
         dial_rows = await con.fetch(TIME_TO_115_SQL, start, end, tz)
         survey_rows = await con.fetch(SURVEY_SQL, start, end, tz)
     report = {"range": {"start": start.isoformat(), "end": end.isoformat(), "tz": tz,
@@ -78,6 +84,17 @@ async def summary(pool: asyncpg.Pool, *, start: datetime, end: datetime, tz: str
     report["time_to_115"] = shape_time_to_115(dial_rows)
     report["survey"] = shape_survey(survey_rows)
     return report
+
+
+async def uses_rollup(con: asyncpg.Connection, *, start: datetime, end: datetime, tz: str,
+                      thresholds: tuple[Decimal, Decimal]) -> bool:
+    """Whether the per-day roll-up (migration 015) gives this report: same zone and thresholds as
+    the roll-up's, and both bounds local midnights there. Otherwise the raw query runs."""
+    row = await con.fetchrow("SELECT tz, short_abandon_s, service_level_s FROM report_rollup_config")
+    if row is None or (row["tz"], row["short_abandon_s"], row["service_level_s"]) != (tz, *thresholds):
+        return False
+    zone = ZoneInfo(tz)
+    return all(bound.astimezone(zone).time() == time(0) for bound in (start, end))
 
 
 def shape_time_to_115(rows: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -30,6 +30,11 @@ class Bus(Generic[T]):
     def subscribers(self) -> int:
         return len(self._queues)
 
+    @property
+    def longest_backlog(self) -> int:
+        """Messages waiting in the fullest subscriber's queue (never more than maxsize)."""
+        return max((queue.qsize() for queue in self._queues), default=0)
+
     def publish(self, item: T) -> None:
         for queue in self._queues:
             if queue.full():

@@ -55,6 +55,14 @@ class LiveHub:
     def publish(self, message: Message) -> None:
         self._bus.publish(message)
 
+    @property
+    def subscribers(self) -> int:
+        return self._bus.subscribers
+
+    @property
+    def longest_backlog(self) -> int:
+        return self._bus.longest_backlog
+
     # -- AMI events (routed here by ivr/events.py; inside the AMI reader: memory only) ----------
     def on_agent_called(self, event: Mapping[str, str]) -> None:
         """AgentCalled → the ringing agent's screen pop, with the caller's IVR path so far."""

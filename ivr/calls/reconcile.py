@@ -5,7 +5,10 @@ PostgreSQL. On every (re)connection, and periodically, the reconciler
 - rebuilds the record of every call Asterisk finished (LINKEDID_END) that has no complete
   record, by replaying its raw facts through a fresh CallTracker (the same logic as live);
 - adopts calls that are still up but unknown to the live tracker, by replaying their facts
-  into it, so the live AMI events that follow finish them.
+  into it, so the live AMI events that follow finish them;
+- repairs the report roll-up (migration 015) of the local days of the calls it rebuilt, on the
+  pass after, once the writer has stored them (the triggers should have kept it exact: a repair
+  that finds wrong cells is logged).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from collections.abc import Callable
 import asyncpg
 
 from db.raw_facts import ended_unrecorded_calls, facts_of
+from db.report_rollup import local_days, repair_days, rollup_zone
 from db.records import CallRecord
 from ivr.ami.client import AmiClient, AmiError
 from ivr.calls.raw_facts import events_from_facts
@@ -48,6 +52,8 @@ class Reconciler:
         self._task: asyncio.Task[None] | None = None
         self.rebuilt = 0
         self.adopted = 0
+        self.rollup_repaired = 0        # cells the roll-up repair found wrong
+        self._days_to_repair: set = set()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="reconciler")
@@ -65,7 +71,24 @@ class Reconciler:
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self._interval)
+            await self.repair_rollup()
             await self.rebuild_ended_calls()
+
+    async def repair_rollup(self) -> int:
+        """Recompute the roll-up of the days whose calls the last pass rebuilt."""
+        pool, started = self._pool, self._days_to_repair
+        if pool is None or not started:
+            return 0
+        try:
+            wrong = await repair_days(pool, local_days(started, await rollup_zone(pool)))
+        except DB_ERRORS as exc:
+            log.warning("report roll-up not repaired: %s", exc or type(exc).__name__)
+            return 0
+        self._days_to_repair = set()
+        self.rollup_repaired += wrong
+        if wrong:
+            log.warning("report roll-up: %d cells were wrong and were recomputed from the raw rows", wrong)
+        return wrong
 
     async def rebuild_ended_calls(self) -> int:
         pool = self._pool
@@ -83,6 +106,7 @@ class Reconciler:
         for record in records:
             self._tracker.calls.pop(record.linkedid, None)  # its end was missed live
             self._sink(record)
+            self._days_to_repair.add(record.started_at)
         self.rebuilt += len(records)
         if records:
             log.info("rebuilt %d call records from Asterisk's CEL and queue_log", len(records))

@@ -5,7 +5,8 @@ call count and a wall-clock limit, sends traffic to 127.0.0.1 only, and stops by
 some parts keeps the figures of the others from the previous results.json.
 Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s),
 BENCH_KNEE_RATES ("10,15,20,25,30,35,40,50"; the steps stop at the first rate with a failed call),
-BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (250000), BENCH_PARTS ("reports,surge").
+BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (3000000: a year of calls, generated in SQL; the report part
+times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge").
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.performance_doc import render
-from tests.bench.reports import _main as run_report_bench
+from tests.bench.reports_year import _main as run_report_bench
 from tests.bench.surge import bench_surge
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -53,8 +54,8 @@ async def run() -> dict:
                      "started_at": datetime.now(UTC).isoformat(), "parts_run": parts}
     results.pop("note", None)
     if "reports" in parts:
-        logging.info("report benchmark: a month at the seeds' scale")
-        results["reports"] = await run_report_bench(int(_env_float("BENCH_REPORT_CALLS", 250_000)))
+        logging.info("report benchmark: a year and a month, roll-up and raw")
+        results["reports"] = await run_report_bench(int(_env_float("BENCH_REPORT_CALLS", 3_000_000)))
         results["reports"]["finished_at"] = datetime.now(UTC).isoformat()
     if "surge" in parts:
         rates = tuple(float(r) for r in os.environ.get("BENCH_KNEE_RATES", "10,15,20,25,30,35,40,50").split(","))

@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.asterisk",
     "tests.fixtures.controller",
     "tests.fixtures.browser",
+    "tests.fixtures.console",
 ]
 
 

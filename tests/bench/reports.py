@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +21,7 @@ import asyncpg
 from db.migrate import migrate
 from db.reports import HOTLINE_TZ, summary
 from tests.bench.dataset import generate, load
+from tests.bench.private_db import on_private_database
 
 MONTH_START = datetime(2021, 9, 1, tzinfo=ZoneInfo(HOTLINE_TZ))
 MONTH_END = datetime(2021, 10, 1, tzinfo=ZoneInfo(HOTLINE_TZ))
@@ -76,19 +75,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def _main(calls: int) -> dict[str, Any]:
-    from runtime.postgres import PrivateCluster
-    from tests.ports import free_port
-
-    root = Path(tempfile.mkdtemp(prefix="ivr1022-bench-"))
-    os.chmod(root, 0o711)   # PostgreSQL runs as the postgres user when we are root: it must enter
-    cluster = PrivateCluster(root / "data", free_port())
-    try:
-        await cluster.start()
-        await cluster.create_database("bench_reports")
-        return await bench_reports(cluster.dsn("bench_reports"), calls)
-    finally:
-        await cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    return await on_private_database("bench_reports", lambda dsn: bench_reports(dsn, calls))
 
 
 if __name__ == "__main__":

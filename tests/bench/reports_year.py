@@ -14,13 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +26,7 @@ import asyncpg
 from db.migrate import migrate
 from db.reports import HOTLINE_TZ, summary
 from tests.bench.reports import _cpu_seconds
+from tests.bench.private_db import on_private_database
 
 LOCAL = ZoneInfo(HOTLINE_TZ)
 YEAR = (datetime(2021, 1, 1, tzinfo=LOCAL), datetime(2022, 1, 1, tzinfo=LOCAL))
@@ -175,19 +173,7 @@ async def bench_rollup(dsn: str, calls: int = YEAR_CALLS) -> dict[str, Any]:
 
 
 async def _main(calls: int) -> dict[str, Any]:
-    from runtime.postgres import PrivateCluster
-    from tests.ports import free_port
-
-    root = Path(tempfile.mkdtemp(prefix="ivr1022-bench-"))
-    os.chmod(root, 0o711)   # PostgreSQL runs as the postgres user when we are root: it must enter
-    cluster = PrivateCluster(root / "data", free_port())
-    try:
-        await cluster.start()
-        await cluster.create_database("bench_rollup")
-        return await bench_rollup(cluster.dsn("bench_rollup"), calls)
-    finally:
-        await cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    return await on_private_database("bench_rollup", lambda dsn: bench_rollup(dsn, calls))
 
 
 if __name__ == "__main__":

@@ -24,17 +24,13 @@ from db.reports import summary
 from tests.bench.dataset import generate, load
 from tests.e2e.console_helpers import SCREENSHOTS
 from tests.ports import free_port
+from tests.fixtures.console import AllUp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 TZ = "Asia/Ho_Chi_Minh"
 START = datetime(2021, 9, 1, tzinfo=ZoneInfo(TZ))
 END = datetime(2021, 9, 8, tzinfo=ZoneInfo(TZ))            # 1-7 September, `to` inclusive
-
-
-class AllHealthy:
-    def components(self) -> dict[str, bool]:
-        return {"database": True}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -48,7 +44,7 @@ async def console(pg_cluster) -> AsyncIterator[tuple[str, object]]:
     await load_demo_data(pool)
     async with pool.acquire() as con:
         await load(con, generate(2000, START, END, seed=11))
-    runner = web.AppRunner(init_app(ConsoleConfig(), lambda: pool, AllHealthy()))
+    runner = web.AppRunner(init_app(ConsoleConfig(), lambda: pool, AllUp()))
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -20,6 +20,7 @@ from agent_console.config import ConsoleConfig
 from db.demo import load_demo_data
 from db.migrate import migrate
 from tests.ports import free_port
+from tests.fixtures.console import AllUp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -27,11 +28,6 @@ UTC = timezone.utc
 BROWSER_NOW = datetime(2031, 3, 14, 18, 30, tzinfo=UTC)          # 01:30 on 15/03/2031 in Hanoi
 CALLS_AT = [datetime(2031, 3, 14, 17, 5, tzinfo=UTC), datetime(2031, 3, 14, 17, 40, tzinfo=UTC),
             datetime(2031, 3, 14, 18, 10, tzinfo=UTC)]            # 00:05, 00:40, 01:10 in Hanoi
-
-
-class AllHealthy:
-    def components(self) -> dict[str, bool]:
-        return {"database": True}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -49,7 +45,7 @@ async def console(pg_cluster) -> AsyncIterator[str]:
             " wait_s, talk_s, hangup_by, outcome) VALUES ($1, $2, 2, 'cdc', $3, $4, $5, '1001', 8, 60, 'caller',"
             " 'answered')", f"shift-{n}", f"09061000{n:02d}", at, at + timedelta(seconds=8),
             at + timedelta(seconds=68))
-    runner = web.AppRunner(init_app(ConsoleConfig(), lambda: pool, AllHealthy()))
+    runner = web.AppRunner(init_app(ConsoleConfig(), lambda: pool, AllUp()))
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()

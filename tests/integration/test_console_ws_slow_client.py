@@ -21,16 +21,12 @@ from agent_console.config import ConsoleConfig
 from db.migrate import migrate
 from db.sessions import create_session
 from ivr.acd.live import LiveHub
+from tests.fixtures.console import AllUp
 
 pytestmark = pytest.mark.integration
 
 MAXSIZE = 64
 PAD = "x" * 480          # ~0.5 kB a message: a few thousand fill the slow socket's buffers
-
-
-class AllHealthy:
-    def components(self) -> dict[str, bool]:
-        return {"database": True}
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -44,7 +40,7 @@ async def console(pg_cluster) -> AsyncIterator[tuple[TestClient, LiveHub, str]]:
                            " VALUES ('2001', 'supervisor', 'supervisor', 'pbkdf2_sha256$x', 'x')")
         token, _ = await create_session(pool, "2001", 600)
         hub = LiveHub(maxsize=MAXSIZE)
-        app = init_app(ConsoleConfig(), lambda: pool, AllHealthy(), live_feed=hub)
+        app = init_app(ConsoleConfig(), lambda: pool, AllUp(), live_feed=hub)
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
             yield client, hub, token
     finally:

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import AsyncIterator
 
-import asyncpg
 import pytest
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from agent_console.app import init_app
-from agent_console.config import ConsoleConfig
-from db.demo import load_demo_data
 
 pytestmark = pytest.mark.integration
 
 _PARAM = re.compile(r"\{([^}:]+)(?::[^{}]*(?:\{[^}]*\}[^{}]*)*)?\}")
 
 
-class UpHealth:
-    def components(self) -> dict[str, bool]:
-        return {"asterisk": True, "ami": True, "agi": True, "database": True}
-
-
 @pytest_asyncio.fixture(loop_scope="session")
-async def client(db_pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    await load_demo_data(db_pool)
-    app = init_app(ConsoleConfig(), lambda: db_pool, UpHealth())
-    async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
-        yield test_client
+async def client(console_client: TestClient) -> TestClient:
+    return console_client       # tests/fixtures/console.py
 
 
 async def admin_headers(client: TestClient) -> dict[str, str]:

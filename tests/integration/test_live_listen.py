@@ -27,6 +27,7 @@ from ivr.acd.listen import LiveListener
 from ivr.ami.client import AmiClient
 from tests.integration.test_acd import Console, log_out, queues_loaded
 from tests.sipp import SippRunner
+from tests.fixtures.console import AllUp
 from tests.waiting import until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -161,11 +162,6 @@ class OnCall:
 
     def snapshot(self) -> list[Mapping[str, Any]]:
         return [{"ext": AGENT, "state": "on_call", "reason": None, "since": None, "linkedid": "503-test"}]
-
-
-class AllUp:
-    def components(self) -> dict[str, bool]:
-        return {"asterisk": True, "ami": True, "agi": True, "database": True}
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -25,6 +25,7 @@ from db.sessions import create_session
 from tests.bench.dataset import Dataset, expected_agents, expected_contacts, generate, load
 from tests.bench.reports import bench_reports
 from tests.unit.test_report_math import HAND, T0
+from tests.fixtures.console import AllUp
 
 pytestmark = pytest.mark.integration
 
@@ -221,18 +222,13 @@ async def test_csv_parses_back_to_the_json(pool, report):
 
 # -- over HTTP ------------------------------------------------------------------------------
 
-class AllHealthy:
-    def components(self) -> dict[str, bool]:
-        return {"database": True}
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def client(pool) -> AsyncIterator[TestClient]:
     await pool.executemany(
         "INSERT INTO agents (ext, name, role, password_hash, sip_password) VALUES ($1, $1, $2, 'pbkdf2_sha256$x', 'x')",
         [("1001", "agent"), ("2001", "supervisor"), ("9001", "admin")])
     # The console's real app (middlewares: JSON errors, bearer auth), plus these routes.
-    app = init_app(ConsoleConfig(), lambda: pool, AllHealthy())
+    app = init_app(ConsoleConfig(), lambda: pool, AllUp())
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
 
@@ -295,7 +291,7 @@ async def test_http_thresholds_come_from_the_query_else_the_configuration(client
     assert resp.status == 200 and await resp.json() == strict
     configured = await summary(pool, start=START, end=END, tz=TZ, short_abandon_s=10)
     assert configured["totals"]["short_abandoned"] != strict["totals"]["short_abandoned"]   # the data tells them apart
-    app = init_app(ConsoleConfig(short_abandon_s=10), lambda: pool, AllHealthy())
+    app = init_app(ConsoleConfig(short_abandon_s=10), lambda: pool, AllUp())
     async with TestClient(TestServer(app, host="127.0.0.1")) as other:
         resp = await _get(other, pool, "2001", query)
         assert resp.status == 200 and await resp.json() == configured
@@ -304,7 +300,7 @@ async def test_http_thresholds_come_from_the_query_else_the_configuration(client
 async def test_one_report_at_a_time_and_a_clear_503_when_the_slot_stays_taken(client, pool):
     from agent_console.keys import REPORT_SLOT   # (`client` puts the people in the database)
 
-    app = init_app(ConsoleConfig(report_wait_s=2), lambda: pool, AllHealthy())
+    app = init_app(ConsoleConfig(report_wait_s=2), lambda: pool, AllUp())
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         async with app[REPORT_SLOT]:                # another supervisor's report is being computed
             resp = await _get(client, pool, "2001", "from=2021-09-01&to=2021-09-03")

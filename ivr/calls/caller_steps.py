@@ -9,22 +9,20 @@ then transfer=115 (115 answered, run on the 115 leg) or fallback=<DIALSTATUS>. S
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ivr.calls.tracker import LiveCall
+from ivr.calls.live_call import LiveCall
 
 DIAL_STATUSES = ("BUSY", "NOANSWER", "CHANUNAVAIL", "CONGESTION")
 SCORES = ("1", "2", "3", "4", "5")
 
 
-def _since_key(call: "LiveCall", at: datetime) -> float | None:
+def _since_key(call: LiveCall, at: datetime) -> float | None:
     if call.last_key_at is None:
         return None
     return round(max(0.0, (at - call.last_key_at).total_seconds()), 3)
 
 
-def note_emergency_step(call: "LiveCall", kind: str, value: str, at: datetime) -> bool:
+def note_emergency_step(call: LiveCall, kind: str, value: str, at: datetime) -> bool:
     """True when the record changed in a way worth writing now."""
     record = call.record
     if kind == "key":

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ivr.calls.tracker import LiveCall
+from ivr.calls.live_call import LiveCall
 from ivr.constants import QUEUE_EMERGENCY
 
 PHASES = ("menu", "calling_115", "at_115", "waiting", "talking", "after")

@@ -8,11 +8,12 @@ sink must only enqueue (it runs inside the AMI reader).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from db.records import CallRecord, IvrStep
 from ivr.calls.caller_steps import note_emergency_step, note_survey_step
+from ivr.calls.live_call import LiveCall
 from ivr.calls.outcome import decide_outcome
 from ivr.constants import LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
 
@@ -48,23 +49,6 @@ def _seconds(value: str | None) -> float | None:
         return float(value) if value not in (None, "") else None
     except ValueError:
         return None
-
-
-@dataclass
-class LiveCall:
-    record: CallRecord
-    channels: set[str] = field(default_factory=set)
-    queue_joined_at: datetime | None = None
-    queue_left_at: datetime | None = None     # left the queue unanswered (a message, a timeout): not waiting
-    first_hangup: str | None = None
-    first_hangup_at: datetime | None = None
-    last_key_at: datetime | None = None       # the caller's latest menu key (for time to 115)
-    dial_at: datetime | None = None           # when Dial(115) started
-    # Who asked first to end the caller's channel: "caller" when its channel driver reported the
-    # far end gone (AMI HangupRequest: a BYE, the other half of a Local channel), "system" when
-    # Asterisk itself did (SoftHangupRequest: dialplan Hangup(), the AMI Hangup action, a timeout,
-    # a shutdown). A bridge peer's hang-up soft-hangs the caller too, but that peer ends first.
-    caller_end_request: str | None = None
 
 
 class CallTracker:

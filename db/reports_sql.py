@@ -25,7 +25,8 @@ call_facts AS (
            w.agency,
            c.wait_s,
            CASE WHEN c.outcome IN ('answered', 'emergency_fallback') AND c.talk_s IS NOT NULL
-                THEN c.talk_s + c.wrap_us / 1000000.0 END AS handle_s
+                THEN c.talk_s + c.wrap_us / 1000000.0 END AS handle_s,
+           c.started_at AS at
     FROM calls c
     LEFT JOIN wrapups w ON w.linkedid = c.linkedid
     WHERE c.started_at >= $1 AND c.started_at < $2
@@ -35,7 +36,7 @@ ticket_facts AS (
            NULL::text AS outcome, false AS answered, false AS queue_abandon, false AS short_abandon,
            CASE WHEN status = 'closed' THEN 'resolved'
                 WHEN status IN ('forwarded', 'verified') THEN 'forwarded' END AS handling,
-           agency, NULL::numeric AS wait_s, NULL::numeric AS handle_s
+           agency, NULL::numeric AS wait_s, NULL::numeric AS handle_s, created_at AS at
     FROM tickets
     WHERE linkedid IS NULL AND created_at >= $1 AND created_at < $2
 ),
@@ -120,6 +121,8 @@ LEFT JOIN agencies a ON a.all_days = m.all_days AND a.all_branches = m.all_branc
                     AND COALESCE(a.branch, -1) = COALESCE(m.branch, -1)
 ORDER BY m.all_days, m.all_branches, m.day, m.branch
 """
+
+CONTACTS_CTE = _CONTACTS   # db/reports_intraday.py counts the same contacts per hour
 
 CONTACTS_SQL = f"""
 WITH {_CONTACTS},

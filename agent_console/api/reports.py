@@ -20,6 +20,7 @@ from agent_console.api.wallboard import SERVICE_LEVEL_S
 from agent_console.errors import ApiError
 from agent_console.keys import CONFIG, REPORT_SLOT, pool_of, principal_of
 from db.reports import csv_rows, rows_to_csv, summary, survey_agents_csv
+from db.reports_intraday import SLOT_MINUTES, intraday
 
 routes = web.RouteTableDef()
 MAX_RANGE_DAYS = 366
@@ -64,6 +65,23 @@ async def summary_report(request: web.Request) -> web.Response:
                             charset="utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return web.json_response(report)
+
+
+@routes.get("/api/v1/reports/intraday", name="reports_intraday")
+async def intraday_report(request: web.Request) -> web.Response:
+    """One hotline day per hour (slot_min=60, the default) or per 15 minutes (slot_min=15)."""
+    if not principal_of(request).sees_all_calls:
+        raise ApiError(403, "reports are for supervisors and admins")
+    day = _date("day", request.query.get("day"))
+    raw_slot = request.query.get("slot_min") or "60"
+    if raw_slot not in {str(m) for m in SLOT_MINUTES}:
+        raise ApiError(400, "slot_min must be 60 or 15")
+    config = request.app[CONFIG]
+    figures = await intraday(
+        pool_of(request), day=day, tz=config.timezone, slot_min=int(raw_slot),
+        short_abandon_s=seconds(request.query.get("short_abandon_s"), "short_abandon_s", config.short_abandon_s),
+        service_level_s=seconds(request.query.get("service_level_s"), "service_level_s", SERVICE_LEVEL_S))
+    return web.json_response(figures)
 
 
 def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:

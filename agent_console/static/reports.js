@@ -8,9 +8,9 @@
   var api = window.Console.api, fmtDay = window.Console.fmtDay;
   var SVG = "http://www.w3.org/2000/svg";
   // The measures shown as key figures and as the columns of the day and branch tables.
-  var FIGURES = ["received", "answered", "resolved", "forwarded", "abandoned", "success_rate", "service_level",
-                 "asa_s", "aht_s"];
-  var report = null;
+  var FIGURES = ["received", "answered", "resolved", "forwarded", "abandoned", "transferred_115", "abandoned_ivr",
+                 "success_rate", "service_level", "asa_s", "aht_s"];
+  var report = null, intraday = null;
 
   // -- formatting ---------------------------------------------------------------------------
   function locale() { return window.I18N.lang() === "vi" ? "vi-VN" : "en-GB"; }
@@ -213,6 +213,7 @@
       $("r-survey-csv").href = "/api/v1/reports/summary?" + q + "&format=csv&table=survey_agents";
       $("r-survey-csv").hidden = false;
       render();
+      intraday.load();   // the range's last day, per hour (or per 15 minutes)
     });
   }
 
@@ -226,6 +227,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     defaultRange();
+    intraday = window.Intraday.attach($("r-intraday"), function () { return window.Console.parseDay($("r-to").value); });
     $("report-form").addEventListener("submit", load);
     var redraw = null;
     window.addEventListener("resize", function () { clearTimeout(redraw); redraw = setTimeout(render, 200); });

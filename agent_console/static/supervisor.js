@@ -261,6 +261,7 @@
       view.calls = r.body.calls;
       view.thresholds = r.body.thresholds || {};
       view.fetchedAt = Date.now();
+      view.today = r.body.today;
       $("sup-today").textContent = window.Console.fmtDay(r.body.today);   // the server's day, in the hotline's zone
       r.body.agents.forEach(function (a) { view.agents[a.ext] = Object.assign(view.agents[a.ext] || {}, a); });
       renderQueues();
@@ -322,6 +323,9 @@
     window.I18N.onChange(function () { renderQueues(); renderAgents(); renderCalls(); if (!wall()) { loadCalls(); } });
     setInterval(tick, 1000);
     setInterval(load, 3000);
-    window.I18N.ready.then(function () { window.Console.live(connected, liveMessage); });
+    // Today's intraday charts (the hotline's day), redrawn every minute.
+    var intraday = window.Intraday.attach($("wall-intraday"), function () { return view.today || window.Console.hotlineDay(); });
+    setInterval(intraday.load, 60000);
+    window.I18N.ready.then(function () { window.Console.live(connected, liveMessage); intraday.load(); });
   });
 })();

@@ -109,6 +109,10 @@ async def test_the_report_pages_hourly_bars_are_the_apis_figures(console, new_pa
     await _show_day(page, base)
     card = await page.query_selector("#r-intraday")
     _check_drawn(await card.evaluate(_READ), want["slots"])
+    # The key figures: calls sent to 115 and menu hang-ups, the hours' sums (= the day's summary).
+    for key in ("transferred_115", "abandoned_ivr"):
+        shown = await page.text_content(f'#r-totals dd[data-field="{key}"]')
+        assert shown == str(sum(s[key] for s in want["slots"])), key
     assert await page.text_content("#r-intraday .intraday-day") == DAY.strftime("%d/%m/%Y")
     assert await page.text_content("#r-intraday h2 span") == "Trong ngày"
     rows = await page.eval_on_selector_all("#r-intraday .intraday-rows tr", "rs => rs.map(r => r.dataset.slot)")

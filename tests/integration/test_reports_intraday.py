@@ -3,6 +3,8 @@ the SQL (loops over the data set's tuples): every slot's figures, per hour and p
 slots add up to the summary's day; bad input is a 400; agents get 403."""
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +19,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from agent_console.app import init_app
 from agent_console.config import ConsoleConfig
 from db.migrate import migrate
+from db.reports import summary, summary_csv
+from db.reports_intraday import intraday
 from db.sessions import create_session
 from tests.bench.dataset import CALL_COLUMNS, TICKET_COLUMNS, Dataset, generate, load
 from tests.fixtures.console import AllUp
@@ -120,3 +124,41 @@ async def test_agents_may_not_read_it(client):
     test_client, pool = client
     response = await _get(test_client, pool, "1001", f"/api/v1/reports/intraday?day={DAY}")
     assert response.status == 403
+
+
+# -- key figures: calls sent to 115 and menu hang-ups, counted by hand -----------------------
+
+def _hand_call(lid: str, outcome: str, hour: int, minute: int, branch: int | None) -> tuple:
+    at = datetime(2021, 9, 2, hour, minute, tzinfo=LOCAL)
+    return (lid, branch, None, branch == 1, at, None, at + timedelta(minutes=2), None, None, None, outcome)
+
+
+KEY_FIGURES = Dataset(calls=[
+    _hand_call("k1", "transferred_115", 9, 5, 1), _hand_call("k2", "transferred_115", 9, 40, 1),
+    _hand_call("k3", "transferred_115", 14, 20, 1), _hand_call("k4", "emergency_fallback", 14, 30, 1),
+    _hand_call("k5", "abandoned_ivr", 9, 10, None), _hand_call("k6", "abandoned_ivr", 23, 30, None),
+    _hand_call("k7", "abandoned_queue", 9, 15, 2)])
+
+
+async def test_key_figures_equal_a_hand_count(pg_cluster):
+    name = f"ivr1022_keyfig_{secrets.token_hex(4)}"
+    await pg_cluster.create_database(name)
+    pool = await asyncpg.create_pool(pg_cluster.dsn(name), min_size=1, max_size=2)
+    try:
+        await migrate(pool)
+        async with pool.acquire() as con:
+            await load(con, KEY_FIGURES)
+        start, end = START, START + timedelta(days=1)
+        report = await summary(pool, start=start, end=end, tz=TZ)
+        text = await summary_csv(pool, start=start, end=end, tz=TZ)
+        hours = await intraday(pool, day=DAY, tz=TZ)
+    finally:
+        await pool.close()
+    # 3 calls the 115 center answered (the fallback to an agent is not one); 2 hung up in the menu.
+    assert (report["totals"]["transferred_115"], report["totals"]["abandoned_ivr"]) == (3, 2)
+    by_branch = {row["branch"]: row for row in report["by_branch"]}
+    assert (by_branch[1]["transferred_115"], by_branch[None]["abandoned_ivr"]) == (3, 2)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sum(int(r["transferred_115"]) for r in rows) == 3 and sum(int(r["abandoned_ivr"]) for r in rows) == 2
+    per_hour = {s["time"]: (s["transferred_115"], s["abandoned_ivr"]) for s in hours["slots"]}
+    assert {t: v for t, v in per_hour.items() if v != (0, 0)} == {"09:00": (2, 1), "14:00": (1, 0), "23:00": (0, 1)}

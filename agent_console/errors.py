@@ -12,6 +12,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from contracts.errors import (
+    AgencyNameTaken,
+    AgencyRefused,
+    AgencyUnknown,
     AgentCommandRefused,
     AgentUnknown,
     CallUnknown,
@@ -35,6 +38,9 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (AgentCommandRefused, 409),
     (ListenerPhoneOffline, 409),
     (TelephonyUnavailable, 503),
+    (AgencyUnknown, 404),
+    (AgencyNameTaken, 409),
+    (AgencyRefused, 422),
 )
 
 

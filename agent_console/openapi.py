@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
-from agent_console import openapi_reports
+from agent_console import openapi_agencies, openapi_reports
 from agent_console.openapi_parts import error as _error
 
 routes = web.RouteTableDef()
@@ -141,7 +141,9 @@ DOCUMENT: dict[str, Any] = {
             "responses": {"200": _ok("stored", "WrapupResponse"),
                           "400": _error("invalid form: the message names the field; nothing stored"),
                           "401": _error("no valid token"), "403": _error("another agent's call"),
-                          "404": _error("no such call"), "503": _error("database unavailable")}}},
+                          "404": _error("no such call"),
+                          "422": _error("the agency is not in the directory, inactive or not serving the call's branch"),
+                          "503": _error("database unavailable")}}},
         "/api/v1/reports/summary": {"get": {
             "summary": "Received, resolved, forwarded, success rate... by day and branch (supervisors, admins)",
             "operationId": "reportSummary",
@@ -176,6 +178,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_admin.PATHS,
         **openapi_written.PATHS,
         **openapi_reports.PATHS,
+        **openapi_agencies.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
@@ -221,7 +224,12 @@ DOCUMENT: dict[str, Any] = {
                               "properties": {
                 "category": {"type": "string", "maxLength": 80},
                 "outcome": {"enum": ["answered", "resolved", "forwarded", "needs_verification"]},
-                "agency": {"type": ["string", "null"], "maxLength": 120, "description": "required when forwarded"},
+                "agency_id": {"type": ["integer", "null"], "description": "the agency directory's entry (GET "
+                              "/api/v1/agencies); forwarded needs it or agency. 422 when it is not in the directory,"
+                              " inactive or not serving the call's branch"},
+                "agency": {"type": ["string", "null"], "maxLength": 120,
+                           "description": "instead of agency_id: a directory entry's name (case, spaces, diacritics"
+                                          " aside); 422 when none has it"},
                 "notes": {"type": ["string", "null"], "maxLength": 2000}}},
             "Ticket": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "linkedid": _NULLABLE_STR, "caller_number": {"type": "string"},

@@ -29,3 +29,15 @@ class ListenerPhoneOffline(DomainError):
 
 class TelephonyUnavailable(DomainError):
     """Asterisk could not be reached or refused the action (503)."""
+
+
+class AgencyUnknown(DomainError, LookupError):
+    """No agency with that id in the directory (404)."""
+
+
+class AgencyNameTaken(DomainError):
+    """Another entry of the agency directory has the same name, case, spaces and diacritics aside (409)."""
+
+
+class AgencyRefused(DomainError):
+    """A wrap-up names an agency not in the directory, no longer active, or not serving the call's branch (422)."""

@@ -22,6 +22,14 @@ from db.agents import ROLES, hash_password
 Queryable = Union[asyncpg.Pool, asyncpg.Connection]
 
 DEMO_FILE = Path(__file__).with_name("demo_data.csv")
+# A few entries of the agency directory (migration 020) for the wrap-up form: name, contact, branches.
+DEMO_AGENCIES = (
+    ("Sở Y tế Hà Nội", "Văn phòng Sở (demo)", [1, 2, 3]),
+    ("CDC Hà Nội", "Phòng chống dịch (demo)", [2, 3]),
+    ("Trạm y tế phường Láng Hạ", "Trạm trưởng (demo)", [2, 3]),
+    ("UBND phường", "Bộ phận một cửa (demo)", [4]),
+    ("Công an phường Dịch Vọng", "Trực ban (demo)", [4]),
+)
 QUEUE_NAMES = ("cdc", "doctors", "violations", "emergency")
 _EXT = re.compile(r"^[0-9]{3,6}$")
 
@@ -104,6 +112,8 @@ async def _write(con: asyncpg.Connection, people: list[DemoPerson], hash_of: dic
             await con.execute("DELETE FROM agent_branches WHERE ext = $1", person.ext)
             await con.executemany("INSERT INTO agent_branches (ext, queue, penalty) VALUES ($1, $2, $3)",
                                   [(person.ext, queue, penalty) for queue, penalty in person.branches])
+        await con.executemany("""INSERT INTO agencies (name, contact, branches) VALUES ($1, $2, $3)
+                                 ON CONFLICT ON CONSTRAINT agencies_name_key_unique DO NOTHING""", DEMO_AGENCIES)
     return inserted
 
 

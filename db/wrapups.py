@@ -27,22 +27,23 @@ class Wrapup:
     agency: str | None
     notes: str
     submitted_by: str
+    agency_id: int | None = None   # the agency directory's entry (migration 020)
 
 
 _UPSERT_WRAPUP = """
-INSERT INTO wrapups (linkedid, ext, category, outcome, agency, notes, submitted_by, submitted_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+INSERT INTO wrapups (linkedid, ext, category, outcome, agency, notes, submitted_by, submitted_at, agency_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
 ON CONFLICT (linkedid) DO UPDATE SET category = EXCLUDED.category, outcome = EXCLUDED.outcome,
     agency = EXCLUDED.agency, notes = EXCLUDED.notes, submitted_by = EXCLUDED.submitted_by,
-    submitted_at = now()
-RETURNING linkedid, ext, category, outcome, agency, notes, submitted_by, submitted_at"""
+    submitted_at = now(), agency_id = EXCLUDED.agency_id
+RETURNING linkedid, ext, category, outcome, agency, agency_id, notes, submitted_by, submitted_at"""
 
 _UPSERT_TICKET = """
-INSERT INTO tickets (linkedid, caller_number, branch, category, status, agency, summary, created_by)
-SELECT $1, COALESCE(c.caller_number, ''), c.branch, $2, $3, $4, $5, $6
+INSERT INTO tickets (linkedid, caller_number, branch, category, status, agency, summary, created_by, agency_id)
+SELECT $1, COALESCE(c.caller_number, ''), c.branch, $2, $3, $4, $5, $6, $7
 FROM (SELECT 1) one LEFT JOIN calls c ON c.linkedid = $1
 ON CONFLICT (linkedid) DO UPDATE SET category = EXCLUDED.category, status = EXCLUDED.status,
-    agency = EXCLUDED.agency, summary = EXCLUDED.summary, updated_at = now()
+    agency = EXCLUDED.agency, summary = EXCLUDED.summary, updated_at = now(), agency_id = EXCLUDED.agency_id
 RETURNING id"""
 
 _TICKET_COLUMNS = """id, linkedid, caller_number, branch, category, status, agency, summary, created_by,
@@ -57,9 +58,9 @@ async def save_wrapup(pool: asyncpg.Pool, wrapup: Wrapup) -> dict[str, Any]:
     category = clean_text(wrapup.category)
     async with pool.acquire() as con, con.transaction():
         stored = await con.fetchrow(_UPSERT_WRAPUP, wrapup.linkedid, wrapup.ext, category, wrapup.outcome,
-                                    agency, notes, wrapup.submitted_by)
+                                    agency, notes, wrapup.submitted_by, wrapup.agency_id)
         ticket_id = await con.fetchval(_UPSERT_TICKET, wrapup.linkedid, category, status, agency, notes,
-                                       wrapup.submitted_by)
+                                       wrapup.submitted_by, wrapup.agency_id)
         await con.execute("INSERT INTO ticket_events (ticket_id, by, status, note) VALUES ($1, $2, $3, $4)",
                           ticket_id, wrapup.submitted_by, status, f"wrap-up: {wrapup.outcome}")
         ticket = await con.fetchrow(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)

@@ -1,6 +1,8 @@
 """The wrap-up form of a call: POST /api/v1/calls/{linkedid}/wrapup.
 
-The body is checked completely before anything is stored (400 naming the field); then one call on
+The body is checked completely before anything is stored (400 naming the field). The agency is
+an entry of the directory (agency_id; a name is looked up there): the service refuses (422) one
+that is not in it, inactive, or not serving the call's branch. Then one call on
 the wrap-up service (agent_console/services/wrapups.py) decides who may submit it, stores the
 wrap-up, the call's ticket and its history row together, and lets the agent leave wrap-up.
 """
@@ -18,7 +20,7 @@ from db.wrapups import WRAPUP_OUTCOMES
 
 routes = web.RouteTableDef()
 
-FIELDS = ("category", "outcome", "agency", "notes")
+FIELDS = ("category", "outcome", "agency_id", "agency", "notes")
 MAX_CATEGORY_CHARS = 80
 MAX_AGENCY_CHARS = 120
 MAX_NOTES_CHARS = 2000
@@ -35,11 +37,14 @@ def parse_wrapup(body: Any) -> WrapupForm:
     outcome = body.get("outcome")
     if outcome not in WRAPUP_OUTCOMES:
         raise ApiError(400, f"outcome must be one of {', '.join(WRAPUP_OUTCOMES)}")
-    agency = text_field(body, "agency", MAX_AGENCY_CHARS, required=outcome == "forwarded", multiline=False)
-    if outcome == "forwarded" and not agency:
-        raise ApiError(400, "agency is required when the outcome is forwarded")
+    agency_id = body.get("agency_id")
+    if agency_id is not None and (type(agency_id) is not int or not 0 < agency_id < 2**31):
+        raise ApiError(400, "agency_id must be the id of an agency of the directory (GET /api/v1/agencies)")
+    agency = text_field(body, "agency", MAX_AGENCY_CHARS, multiline=False)
+    if outcome == "forwarded" and agency_id is None and not agency:
+        raise ApiError(400, "agency_id is required when the outcome is forwarded")
     notes = text_field(body, "notes", MAX_NOTES_CHARS, required=False, multiline=True)
-    return WrapupForm(category or "", str(outcome), agency or None, notes or "")
+    return WrapupForm(category or "", str(outcome), agency or None, notes or "", agency_id)
 
 
 @routes.post("/api/v1/calls/{linkedid}/wrapup", name="wrapup")

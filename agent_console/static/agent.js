@@ -140,19 +140,31 @@
       select.appendChild(option);
     });
     $("wrapup-form").reset();
+    loadAgencies(view.pop && view.pop.linkedid === linkedid ? view.pop.branch : null);
     $("wrap-agency-row").hidden = true;
     $("wrap-error").textContent = "";
     $("wrap-saved").textContent = "";
     $("wrapup").hidden = false;
   }
 
+  // The agency directory's active entries serving the call's branch (all of them when it is unknown).
+  function loadAgencies(branch) {
+    var select = $("wrap-agency");
+    select.replaceChildren(new Option(t("wrap.agency_pick"), ""));
+    select.options[0].setAttribute("data-i18n", "wrap.agency_pick");
+    return api("GET", "/api/v1/agencies" + (branch ? "?branch=" + encodeURIComponent(branch) : "")).then(function (r) {
+      if (r.status !== 200) { return; }
+      r.body.agencies.forEach(function (a) { select.appendChild(new Option(a.name, String(a.id))); });
+    });
+  }
+
   function submitWrapup(event) {
     event.preventDefault();
-    var outcome = $("wrap-outcome").value, agency = $("wrap-agency").value.trim();
+    var outcome = $("wrap-outcome").value, agency = $("wrap-agency").value;
     if (outcome === "forwarded" && !agency) { $("wrap-error").textContent = t("wrap.agency_required"); return; }
     var option = $("wrap-category").selectedOptions[0];
     var body = { category: window.I18N.textIn("vi", "cat." + option.value), outcome: outcome, notes: $("wrap-notes").value };
-    if (outcome === "forwarded") { body.agency = agency; }
+    if (outcome === "forwarded") { body.agency_id = Number(agency); }
     api("POST", "/api/v1/calls/" + encodeURIComponent(view.wrapFor) + "/wrapup", body).then(function (r) {
       if (r.status !== 200) { $("wrap-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
       $("wrapup").hidden = true;

@@ -318,6 +318,7 @@
     var role = document.querySelector('meta[name="me-role"]');
     if (!wall()) {
       $("nav-audit").hidden = !(role && role.content === "admin");   // the page itself refuses anyone else
+      $("nav-agencies").hidden = $("nav-audit").hidden;
       $("rec-form").addEventListener("submit", function (event) { event.preventDefault(); play($("rec-linkedid").value); });
     }
     window.I18N.onChange(function () { renderQueues(); renderAgents(); renderCalls(); if (!wall()) { loadCalls(); } });

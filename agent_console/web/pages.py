@@ -1,6 +1,6 @@
 """The console's pages: the citizens' portal (no sign-in), sign-in, sign-out, the agent's view, his
 written-requests queue, the supervisor's view and reports,
-and the admins' access log.
+the admins' access log and agency directory.
 
 Pages are Jinja2 templates (templates/, each extending base.html) rendered through aiohttp-jinja2,
 loaded once per app and autoescaped; the JS in static/ does the rest. Agents reaching a supervisor
@@ -168,6 +168,13 @@ async def reports_page(request: web.Request) -> web.Response:
 @routes.get("/audit", name="audit_page")
 async def audit_page(request: web.Request) -> web.Response:
     return await _page_for(request, "audit.html", may_read_audit, "Chỉ dành cho quản trị viên. / Admins only.")
+
+
+@routes.get("/agencies", name="agencies_page")
+async def agencies_page(request: web.Request) -> web.Response:
+    """The agency directory (admins only: agent_console/api/agencies.py)."""
+    return await _page_for(request, "agencies.html", lambda who: who.role == "admin",
+                           "Chỉ dành cho quản trị viên. / Admins only.")
 
 
 routes.static("/static", STATIC_DIR, name="static")

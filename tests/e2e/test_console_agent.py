@@ -78,9 +78,10 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
         await page.select_option("#wrap-outcome", "forwarded")
         await page.fill("#wrap-notes", "F0 tại nhà cần bác sĩ gọi lại; chuyển trạm y tế phường.")
         await page.click("#wrap-submit")
-        assert await page.text_content("#wrap-error") == "Cần nhập cơ quan khi chuyển tiếp."
+        assert await page.text_content("#wrap-error") == "Cần chọn cơ quan khi chuyển tiếp."
         assert service.state(ext).state == "wrap_up"
-        await page.fill("#wrap-agency", "Trạm y tế phường Láng Hạ")
+        # the directory's entries serving branch 3 (the doctors): a demo agency
+        await page.select_option("#wrap-agency", label="Trạm y tế phường Láng Hạ")
         await page.screenshot(path=str(SCREENSHOTS / "agent-wrapup-vi.png"), full_page=True)
         await page.click("#wrap-submit")
         await page.wait_for_selector('#my-state[data-state="ready"]')

@@ -72,6 +72,7 @@
     var request = id === null ? api("POST", "/api/v1/admin/agencies", body)
                               : api("PATCH", "/api/v1/admin/agencies/" + id, body);
     return request.then(function (r) {
+      if (r.status === 409) { $("ag-error").textContent = t("ag.taken"); return; }
       if (r.status !== 200 && r.status !== 201) {
         $("ag-error").textContent = t("error.generic") + ": " + (r.body.error || r.status);
         return;
@@ -86,6 +87,9 @@
     event.preventDefault();
     var body = { name: $("ag-name").value, contact: $("ag-contact").value, active: $("ag-active").checked,
                  branches: branchBoxes().filter(function (b) { return b.checked; }).map(function (b) { return Number(b.value); }) };
+    // The API refuses these too (400); said here in the page's language.
+    if (!body.name.trim()) { $("ag-error").textContent = t("ag.need_name"); return; }
+    if (!body.branches.length) { $("ag-error").textContent = t("ag.need_branch"); return; }
     save(editing, body);
   }
 

@@ -140,6 +140,7 @@ PAGES = [
     ("/supervisor?wall=1", SUPERVISOR, '#queue-tiles .tile[data-queue="cdc"]'),
     ("/reports", SUPERVISOR, '#r-totals dd[data-field="received"]'),
     ("/audit", ADMIN, "#listen-rows tr"),
+    ("/agencies", ADMIN, "#ag-rows tr"),
 ]
 SCREENS = [(390, 844), (1366, 768)]
 

@@ -42,12 +42,16 @@ counted AS (
     FROM contacts
     GROUP BY 1
 ),
+day_states AS (  -- the day's rows, found through agent_states_span_idx (the same expression)
+    SELECT ext, started_at, GREATEST(COALESCE(ended_at, now()), started_at) AS ended_at
+    FROM agent_states
+    WHERE state <> 'logged_out'
+      AND tstzrange(started_at, COALESCE(ended_at, 'infinity'), '[)') && tstzrange($1, $2, '[)')
+),
 logged_in AS (  -- an agent in any state but logged_out at some moment of the slot (an open row: until now)
     SELECT s.n, count(DISTINCT a.ext) AS agents
     FROM slots s
-    JOIN agent_states a ON a.state <> 'logged_out'
-     AND tstzrange(a.started_at, GREATEST(COALESCE(a.ended_at, now()), a.started_at), '[)')
-         && tstzrange(s.slot_start, s.slot_end, '[)')
+    JOIN day_states a ON a.started_at < s.slot_end AND a.ended_at > s.slot_start AND a.ended_at > a.started_at
     GROUP BY s.n
 )
 SELECT s.n, s.slot_start, to_char(s.slot_start AT TIME ZONE $3, 'HH24:MI') AS local_time,

@@ -25,6 +25,7 @@ import asyncpg
 
 from db.migrate import migrate
 from db.reports import HOTLINE_TZ, summary
+from tests.bench.intraday import bench_intraday
 from tests.bench.reports import _cpu_seconds
 from tests.bench.private_db import on_private_database
 
@@ -166,6 +167,7 @@ async def bench_rollup(dsn: str, calls: int = YEAR_CALLS) -> dict[str, Any]:
             raw, figures[f"{name}_raw"] = await _timed(pool, backend, bounds, RAW_RUNS, rollup=False)
             figures[f"{name}_rollup_equals_raw"] = rolled == raw
             figures[f"{name}_received"] = rolled["totals"]["received"]
+        figures["intraday"] = await bench_intraday(pool, backend)
     finally:
         await pool.close()
     figures["load_average_at_end"] = list(os.getloadavg())

@@ -243,3 +243,7 @@ async def test_the_year_bench_runs_small_and_its_figures_agree(pg_cluster):
     assert figures["calls"] == 5000 and figures["report_contact_days"] > 365
     assert figures["year_rollup_equals_raw"] and figures["month_rollup_equals_raw"]
     assert figures["year_received"] == 5000 + 250 and 0 < figures["month_received"] < figures["year_received"]
+    # The intraday piece: the busiest day, timed per hour and per 15 minutes.
+    day = figures["intraday"]
+    assert day["received"] > 0 and day["slot_60"]["runs"] == day["slot_15"]["runs"] == 5
+    assert 0 < day["slot_15"]["median_s"] <= day["slot_15"]["max_s"]

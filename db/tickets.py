@@ -74,8 +74,12 @@ async def change_status(pool: asyncpg.Pool, ticket_id: int, status: str, by: str
         if status not in NEXT_STATUSES[current]:
             raise StatusRefused(f"a {current} ticket cannot become {status}: next may be "
                                 f"{', '.join(NEXT_STATUSES[current])}")
-        await con.execute("""UPDATE tickets SET status = $2, agency = COALESCE($3, agency), updated_at = now()
-                             WHERE id = $1""", ticket_id, status, None if agency is None else clean_text(agency))
+        # A typed agency that the directory knows (case, spaces, diacritics aside) is stored as its entry.
+        await con.execute("""UPDATE tickets t SET status = $2, agency = COALESCE(a.name, $3, t.agency),
+                                 agency_id = CASE WHEN $3::text IS NULL THEN t.agency_id ELSE a.id END,
+                                 updated_at = now()
+                             FROM (SELECT 1) one LEFT JOIN agencies a ON a.name_key = agency_key($3::text)
+                             WHERE t.id = $1""", ticket_id, status, None if agency is None else clean_text(agency))
         await con.execute("INSERT INTO ticket_events (ticket_id, by, status, note) VALUES ($1, $2, $3, $4)",
                           ticket_id, by, status, clean_text(note))
         return await get_ticket(con, ticket_id)

@@ -80,7 +80,9 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
         await page.click("#wrap-submit")
         assert await page.text_content("#wrap-error") == "Cần chọn cơ quan khi chuyển tiếp."
         assert service.state(ext).state == "wrap_up"
-        # the directory's entries serving branch 3 (the doctors): a demo agency
+        # the directory's active entries serving branch 3 (the doctors), not those of branch 4 only
+        offered = await page.eval_on_selector_all("#wrap-agency option", "os => os.map(o => o.textContent)")
+        assert "Trạm y tế phường Láng Hạ" in offered and "UBND phường" not in offered, offered
         await page.select_option("#wrap-agency", label="Trạm y tế phường Láng Hạ")
         await page.screenshot(path=str(SCREENSHOTS / "agent-wrapup-vi.png"), full_page=True)
         await page.click("#wrap-submit")

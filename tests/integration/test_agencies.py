@@ -224,3 +224,23 @@ async def test_the_wrap_up_takes_only_an_active_agency_serving_the_calls_branch(
         "UBND phường Láng Hạ (Đống Đa)"]
     assert await pool.fetchval("SELECT array_agg(DISTINCT agency) FROM tickets WHERE agency_id = $1", serving) == [
         "UBND phường Láng Hạ (Đống Đa)"]
+
+
+async def test_a_ticket_forwarded_by_name_is_stored_as_the_directorys_entry(client):
+    _, pool = client
+    entry = await pool.fetchval("INSERT INTO agencies (name, branches) VALUES ('Phòng Y tế quận Đống Đa', '{2}') RETURNING id")
+    status, ticket = await _call(client, "POST", "/api/v1/tickets", "2001",
+                                 {"caller_number": "0912000222", "branch": 2, "category": "tiêm chủng", "summary": "hỏi"})
+    assert status == 201, ticket
+    status, moved = await _call(client, "POST", f"/api/v1/tickets/{ticket['id']}/status", "2001",
+                                {"status": "forwarded", "agency": "  phong y te quan dong da "})
+    assert status == 200, moved
+    row = await pool.fetchrow("SELECT agency, agency_id FROM tickets WHERE id = $1", ticket["id"])
+    assert (row["agency"], row["agency_id"]) == ("Phòng Y tế quận Đống Đa", entry)
+    # A name the directory does not know stays as typed, without an entry.
+    status, other = await _call(client, "POST", "/api/v1/tickets", "2001",
+                                {"caller_number": "0912000223", "branch": 2, "category": "x", "summary": "y"})
+    await _call(client, "POST", f"/api/v1/tickets/{other['id']}/status", "2001",
+                {"status": "forwarded", "agency": "Đội quản lý thị trường số 5"})
+    row = await pool.fetchrow("SELECT agency, agency_id FROM tickets WHERE id = $1", other["id"])
+    assert (row["agency"], row["agency_id"]) == ("Đội quản lý thị trường số 5", None)

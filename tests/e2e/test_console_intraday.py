@@ -142,11 +142,13 @@ async def test_the_charts_fit_a_phone(console, new_page):
     await card.screenshot(path=str(SCREENSHOTS / "intraday-reports-390.png"))
 
 
-@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
-async def test_the_wallboard_draws_todays_slots(console, new_page, width, height):
+@pytest.mark.parametrize("width, height, wall", [(1366, 768, ""), (390, 844, ""), (1920, 1080, "?wall=1")])
+async def test_the_wallboard_draws_todays_slots(console, new_page, width, height, wall):
     base, pool, _data = console
     page = await new_page(width=width, height=height)
     await sign_in(page, base, "2001")
+    if wall:
+        await page.goto(base + "/supervisor" + wall)   # the large screen
     today = datetime.now(ZoneInfo(TZ)).date()
     await page.wait_for_selector(f'#wall-intraday[data-day="{today}"]')
     want = await intraday(pool, day=today, tz=TZ)
@@ -154,4 +156,5 @@ async def test_the_wallboard_draws_todays_slots(console, new_page, width, height
     # The wallboard's charts were drawn a moment ago; calls cannot arrive here, so the figures stand.
     _check_drawn(await (await page.query_selector("#wall-intraday")).evaluate(_READ), want["slots"])
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
-    await page.screenshot(path=str(SCREENSHOTS / f"wallboard-intraday-{width}x{height}.png"), full_page=True)
+    name = "wall" if wall else "wallboard"
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}-intraday-{width}x{height}.png"), full_page=True)

@@ -13,9 +13,12 @@ from aiohttp.typedefs import Handler
 
 from contracts.errors import (
     AgentCommandRefused,
+    AgentPhoneOffline,
     AgentUnknown,
     CallUnknown,
     DomainError,
+    FollowupRefused,
+    FollowupUnknown,
     ListenerPhoneOffline,
     NotYourCall,
     TelephonyUnavailable,
@@ -34,6 +37,9 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NotYourCall, 403),
     (AgentCommandRefused, 409),
     (ListenerPhoneOffline, 409),
+    (FollowupUnknown, 404),
+    (FollowupRefused, 409),
+    (AgentPhoneOffline, 409),
     (TelephonyUnavailable, 503),
 )
 

@@ -20,6 +20,9 @@ MENU_EXTEN = "1022"
 # Uniqueid (hence Linkedid) prefix of the supervisor's listening call (ivr/acd/listen.py, AMI Originate
 # ChannelId): it is not a citizen's call, so the call tracker and the reconciler leave it out.
 LISTEN_ID_PREFIX = "listen-"
+# Uniqueid prefix of a call placed from the abandoned-call worklist (ivr/followups/dialer.py): the agent's
+# phone, then the citizen; not a call into the hotline either.
+FOLLOWUP_ID_PREFIX = "followup-"
 
 # Channel variables set by the dialplan or by FastAGI routes.
 VAR_BRANCH = "IVR_BRANCH"

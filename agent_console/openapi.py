@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
+from agent_console import openapi_followups
 from agent_console.openapi_parts import error as _error
 
 routes = web.RouteTableDef()
@@ -155,7 +156,7 @@ DOCUMENT: dict[str, Any] = {
                  "schema": {"type": "integer", "minimum": 0, "maximum": 600}},
                 {"name": "service_level_s", "in": "query", "description": "default 20",
                  "schema": {"type": "integer", "minimum": 0, "maximum": 600}}],
-            "responses": {"200": {"description": "docs/metrics.md (time_to_115 and survey blocks too); text/csv with"
+            "responses": {"200": {"description": "docs/metrics.md (time_to_115, survey and followups blocks too); text/csv with"
                                              " format=csv"},
                           "400": _error("bad parameter"), "401": _error("no valid token"),
                           "403": _error("agents may not read reports"), "503": _error("database unavailable")}}},
@@ -174,6 +175,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_listen.PATHS,
         **openapi_admin.PATHS,
         **openapi_written.PATHS,
+        **openapi_followups.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},

@@ -114,7 +114,7 @@ class Controller:
                         controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
                                                               "listen_outcomes": self.listen_outcomes}),
                         live_calls=LiveCallView(lambda: self.tracker.calls),
-                        followup_dialer=FollowupCaller(self.ami), surge_mirror=self.surge)
+                        followup_dialer=FollowupCaller(self.ami, ring_timeout_ms=self.settings.followup_ring_s * 1000), surge_mirror=self.surge)
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

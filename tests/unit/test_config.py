@@ -58,3 +58,11 @@ def test_outbound_uri_default_and_validation(tmp_path) -> None:
     for bad in ("127.0.0.1:5095", "sip:", "sip:host;transport=tcp", "sip:a b", "http://x"):
         with pytest.raises(SettingsError, match="IVR_OUTBOUND_URI"):
             Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_OUTBOUND_URI": bad})
+
+
+def test_followup_ring_time_default_and_bounds(tmp_path) -> None:
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path)}).followup_ring_s == 30
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_FOLLOWUP_RING_S": "45"}).followup_ring_s == 45
+    for bad in ("4", "121", "soon"):
+        with pytest.raises(SettingsError, match="IVR_FOLLOWUP_RING_S"):
+            Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_FOLLOWUP_RING_S": bad})

@@ -96,11 +96,11 @@ class Controller:
                                      short_abandon_s=settings.short_abandon_s)
         self.ami.on_connected(self.reconciler.on_connected)
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
+        self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(pool))
+        self.health = HealthMonitor(pool, self.ami, self.agi)
         # The surge switch lives in PostgreSQL; Asterisk's AstDB copy is rewritten after every (re)connect.
         self.surge = SurgeMirror(self.ami, pool)
         self.ami.on_connected(self.surge.on_connected)
-        self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(pool))
-        self.health = HealthMonitor(pool, self.ami, self.agi)
         # MixMonitor's files: indexed, served to the console, deleted after the retention period.
         self.recordings = (CallRecordings(pool, self.recordings_dir, retention_days=settings.recording_retention_days)
                            if self.recordings_dir is not None else None)

@@ -50,9 +50,9 @@ class Settings:
     wrapup_limit_s: int = 120
     written_target_h: int = 8       # a written request (portal, SMS) is answered within this many hours
     short_abandon_s: int = 5
-    followup_ring_s: int = 30       # an agent's phone rings this long for a call from the abandoned-call worklist
     recording_retention_days: int = 90
     timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day: reports, the wallboard's "today", every date shown
+    followup_ring_s: int = 30       # an agent's phone rings this long for a call from the abandoned-call worklist
     # The wallboard's colours: amber at *_warn, red at *_alarm (waits in s; service level and abandon rate in %).
     wall_wait_warn_s: int = 60
     wall_wait_alarm_s: int = 120
@@ -87,9 +87,9 @@ class Settings:
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
             written_target_h=_int(env, "IVR_WRITTEN_TARGET_H", 8, 1, 240),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
-            followup_ring_s=_int(env, "IVR_FOLLOWUP_RING_S", 30, 5, 120),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
+            followup_ring_s=_int(env, "IVR_FOLLOWUP_RING_S", 30, 5, 120),
             instance=_instance(env.get("IVR_INSTANCE") or instance_for(state_dir)),
             **_wall_thresholds(env),
         )

@@ -12,10 +12,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from db.records import CallRecord, IvrStep
+from ivr.constants import FOLLOWUP_ID_PREFIX
 from ivr.calls.caller_steps import note_emergency_step, note_survey_step
 from ivr.calls.live_call import LiveCall
 from ivr.calls.outcome import decide_outcome
-from ivr.constants import FOLLOWUP_ID_PREFIX, LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
+from ivr.constants import LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
 
 Event = Mapping[str, str]
 Sink = Callable[[CallRecord], None]
@@ -88,10 +89,10 @@ class CallTracker:
         if call is None:
             if event.get("Event") != "Newchannel" or event.get("Uniqueid") != linkedid:
                 return  # a call that began before we were listening: the reconciler adopts it
-            if linkedid.startswith(LISTEN_ID_PREFIX):
-                return  # a supervisor's phone listening to a call (ivr/acd/listen.py): not a call
             if linkedid.startswith(FOLLOWUP_ID_PREFIX):
                 return  # an agent calling a citizen from the worklist (ivr/followups/dialer.py)
+            if linkedid.startswith(LISTEN_ID_PREFIX):
+                return  # a supervisor's phone listening to a call (ivr/acd/listen.py): not a call
             call = self.calls[linkedid] = LiveCall(CallRecord(linkedid=linkedid, started_at=at))
         self._note_caller(call, event)
         if handler(call, event, at):

@@ -20,9 +20,6 @@ MENU_EXTEN = "1022"
 # Uniqueid (hence Linkedid) prefix of the supervisor's listening call (ivr/acd/listen.py, AMI Originate
 # ChannelId): it is not a citizen's call, so the call tracker and the reconciler leave it out.
 LISTEN_ID_PREFIX = "listen-"
-# Uniqueid prefix of a call placed from the abandoned-call worklist (ivr/followups/dialer.py): the agent's
-# phone, then the citizen; not a call into the hotline either.
-FOLLOWUP_ID_PREFIX = "followup-"
 
 # Channel variables set by the dialplan or by FastAGI routes.
 VAR_BRANCH = "IVR_BRANCH"
@@ -33,6 +30,10 @@ VAR_REPEAT_CALLER = "IVR_REPEAT"
 
 # The UserEvent the dialplan emits for each step of the caller's path.
 USEREVENT_STEP = "IvrStep"
+
+# Uniqueid prefix of a call placed from the abandoned-call worklist (ivr/followups/dialer.py): the agent's
+# phone, then the citizen; not a call into the hotline, so the tracker and the reconciler leave it out.
+FOLLOWUP_ID_PREFIX = "followup-"
 
 
 @dataclass(frozen=True)

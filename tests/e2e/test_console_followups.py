@@ -2,7 +2,7 @@
 controller in-process, a real Asterisk and PostgreSQL.
 
 An abandoned caller (a Local channel that waits in `violations` and is hung up) appears on
-/followups for supervisor 2001 and for agent 1013 (violations) on a phone-sized screen, in
+/followups for supervisor 2001 and for agent 1012 (violations, no phone registered) on a phone-sized screen, in
 Vietnamese; the agent's "Gọi" with no phone registered shows the refusal. The supervisor turns surge
 mode on for the hotline with a note: the panel and the wallboard's tile say so (with the worklist's
 size), and the audit row is there; then off again.
@@ -15,7 +15,7 @@ from tests.e2e.console_helpers import SCREENSHOTS, base_url, new_number, queues_
 from tests.integration.test_followups import abandon_in_queue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-AGENT, SUPERVISOR = "1013", "2001"
+AGENT, SUPERVISOR = "1012", "2001"   # 1012: violations; no test registers a phone for him
 
 
 def row_of(number: str) -> str:

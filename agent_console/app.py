@@ -67,8 +67,9 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[SURGE_MIRROR] = surge_mirror
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
-                  sign_in_locks.routes, portal.routes, written.routes, followups_api.routes, surge_api.routes,
-                  pages.routes):
+                  sign_in_locks.routes, portal.routes, written.routes, pages.routes):
+        app.router.add_routes(table)
+    for table in (followups_api.routes, surge_api.routes):     # the worklist and the surge switch (issue 13)
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
-from agent_console import openapi_followups
 from agent_console.openapi_parts import error as _error
+from agent_console import openapi_followups  # issue 13: the worklist and the surge switch
 
 routes = web.RouteTableDef()
 
@@ -171,11 +171,11 @@ DOCUMENT: dict[str, Any] = {
             "responses": {"200": _ok("tickets", "TicketList"), "400": _error("bad parameter"),
                           "401": _error("no valid token")}}},
         **openapi_console.PATHS,
+        **openapi_followups.PATHS,
         **openapi_recordings.PATHS,
         **openapi_listen.PATHS,
         **openapi_admin.PATHS,
         **openapi_written.PATHS,
-        **openapi_followups.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},

@@ -11,6 +11,7 @@ from aiohttp import web
 from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
 from agent_console import openapi_agencies, openapi_reports
 from agent_console.openapi_parts import error as _error
+from agent_console import openapi_followups  # issue 13: the worklist and the surge switch
 
 routes = web.RouteTableDef()
 
@@ -158,7 +159,7 @@ DOCUMENT: dict[str, Any] = {
                  "schema": {"type": "integer", "minimum": 0, "maximum": 600}},
                 {"name": "service_level_s", "in": "query", "description": "default 20",
                  "schema": {"type": "integer", "minimum": 0, "maximum": 600}}],
-            "responses": {"200": {"description": "docs/metrics.md (time_to_115 and survey blocks too); text/csv with"
+            "responses": {"200": {"description": "docs/metrics.md (time_to_115, survey and followups blocks too); text/csv with"
                                              " format=csv"},
                           "400": _error("bad parameter"), "401": _error("no valid token"),
                           "403": _error("agents may not read reports"), "503": _error("database unavailable")}}},
@@ -173,6 +174,7 @@ DOCUMENT: dict[str, Any] = {
             "responses": {"200": _ok("tickets", "TicketList"), "400": _error("bad parameter"),
                           "401": _error("no valid token")}}},
         **openapi_console.PATHS,
+        **openapi_followups.PATHS,
         **openapi_recordings.PATHS,
         **openapi_listen.PATHS,
         **openapi_admin.PATHS,

@@ -70,8 +70,10 @@ PATHS: dict[str, Any] = {
                    "abandoned; the local day `today` in the hotline's `timezone`, IVR_TIMEZONE); totals across queues; "
                    "emergency: today's branch-1 calls, transferred_115, fallback; calls: the live calls (phase menu, "
                    "calling_115, at_115, waiting, talking, after; since; caller_number; queue; agent); "
-                   "thresholds (IVR_WALL_*); agents: ext, name, state, reason, since. Supervisors and admins only.",
+                   "thresholds (IVR_WALL_*); agents: ext, name, state, reason, since; followups: the abandoned-call "
+                   "worklist's open size and oldest_at; surge: each surge scope (all, cdc, doctors, violations) with "
+                   "enabled, message, changed_by, changed_at. Supervisors and admins only.",
         "operationId": "wallboard",
-        "responses": {"200": {"description": "queues, totals, emergency, calls, agents, service_level_s, thresholds, today, timezone"}, "401": _error("not signed in"),
+        "responses": {"200": {"description": "queues, totals, emergency, calls, agents, service_level_s, thresholds, today, timezone, followups, surge"}, "401": _error("not signed in"),
                       "403": _error("not a supervisor or admin"), "503": _error("telephony unavailable")}}},
 }

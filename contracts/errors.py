@@ -27,6 +27,18 @@ class ListenerPhoneOffline(DomainError):
     """The listener's own phone has no registered contact, so it cannot ring (409)."""
 
 
+class AgentPhoneOffline(DomainError):
+    """The agent's own phone has no registered contact, so a call from the worklist cannot ring it (409)."""
+
+
+class FollowupUnknown(DomainError, LookupError):
+    """No worklist item with that id (404)."""
+
+
+class FollowupRefused(DomainError):
+    """The worklist item is closed, someone is calling it, or it has no call to record an outcome for (409)."""
+
+
 class TelephonyUnavailable(DomainError):
     """Asterisk could not be reached or refused the action (503)."""
 

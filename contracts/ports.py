@@ -81,6 +81,26 @@ class LiveListen(Protocol):
         ...
 
 
+class FollowupDialer(Protocol):
+    """Calls a citizen from the abandoned-call worklist (implemented by ivr/followups/dialer.py)."""
+
+    async def call_citizen(self, agent_ext: str, number: str, attempt_id: int) -> None:
+        """Ring PJSIP/<agent_ext>; once answered, dial `number` through citizen-out (the outbound trunk)
+        and bridge them. `attempt_id` is the followup_attempts row the channel is named after. Returns
+        when Asterisk has queued the call. ValueError for an extension or number that is not digits;
+        AgentPhoneOffline when the agent's phone is not registered; TelephonyUnavailable."""
+        ...
+
+
+class SurgeMirror(Protocol):
+    """Writes the surge switch into Asterisk's AstDB (implemented by ivr/followups/surge.py)."""
+
+    async def mirror(self, scope: str, enabled: bool) -> bool:
+        """surge/<scope> = 1 or 0 (scope 'all' or a queue name). False when Asterisk is away: the
+        controller writes every scope again from PostgreSQL after each AMI (re)connect."""
+        ...
+
+
 class LiveFeed(Protocol):
     """JSON-ready messages: {"type": "agent" | "ringing" | "queue" | "listen", ...} (ivr/acd/live.py)."""
 

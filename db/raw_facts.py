@@ -4,13 +4,15 @@ from __future__ import annotations
 import asyncpg
 
 # Calls Asterisk has finished (LINKEDID_END) whose record is missing or has no outcome. A supervisor's
-# listening call (Linkedid 'listen-…', ivr.constants.LISTEN_ID_PREFIX) is never a call record: left out.
+# listening call (Linkedid 'listen-…', ivr.constants.LISTEN_ID_PREFIX) is never a call record: left out;
+# nor is a call from the worklist (Linkedid 'followup-…', FOLLOWUP_ID_PREFIX).
 _ENDED_UNRECORDED = """
 SELECT DISTINCT c.linkedid
   FROM cel c
  WHERE c.eventtype = 'LINKEDID_END' AND c.eventtime > now() - make_interval(hours => $1)
    AND c.linkedid NOT LIKE 'listen-%'
    AND NOT EXISTS (SELECT 1 FROM calls k WHERE k.linkedid = c.linkedid AND k.outcome IS NOT NULL)
+   AND c.linkedid NOT LIKE 'followup-%'
  LIMIT $2
 """
 

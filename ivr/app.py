@@ -32,6 +32,8 @@ from ivr.calls.tracker import CallTracker
 from ivr.config import Settings
 from ivr.console_server import ConsoleServer
 from ivr.events import EventRoutes, event_routes
+from ivr.followups.dialer import FollowupCaller
+from ivr.followups.surge import SurgeMirror
 from ivr.health import HealthMonitor
 from ivr.metrics import ControllerMetrics
 from ivr.store.writer import RecordWriter
@@ -96,6 +98,9 @@ class Controller:
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
         self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(pool))
         self.health = HealthMonitor(pool, self.ami, self.agi)
+        # The surge switch lives in PostgreSQL; Asterisk's AstDB copy is rewritten after every (re)connect.
+        self.surge = SurgeMirror(self.ami, pool)
+        self.ami.on_connected(self.surge.on_connected)
         # MixMonitor's files: indexed, served to the console, deleted after the retention period.
         self.recordings = (CallRecordings(pool, self.recordings_dir, retention_days=settings.recording_retention_days)
                            if self.recordings_dir is not None else None)
@@ -108,7 +113,8 @@ class Controller:
                         recording_store=self.recordings.files if self.recordings is not None else None,
                         controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
                                                               "listen_outcomes": self.listen_outcomes}),
-                        live_calls=LiveCallView(lambda: self.tracker.calls))
+                        live_calls=LiveCallView(lambda: self.tracker.calls),
+                        followup_dialer=FollowupCaller(self.ami, ring_timeout_ms=self.settings.followup_ring_s * 1000), surge_mirror=self.surge)
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

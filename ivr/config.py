@@ -39,6 +39,7 @@ class Settings:
     ami_user: str = "ivr1022"
     ami_secret: str = field(default="", repr=False)
     emergency_uri: str = "sip:115@127.0.0.1:5090"
+    outbound_uri: str = "sip:127.0.0.1:5095"   # calls to citizens (callbacks): the number goes in as the user
     trunk_network: str = "127.0.0.0/8"
     asterisk_root: Path = field(default_factory=_default_asterisk_root)
     default_branch: int = 2
@@ -51,6 +52,7 @@ class Settings:
     short_abandon_s: int = 5
     recording_retention_days: int = 90
     timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day: reports, the wallboard's "today", every date shown
+    followup_ring_s: int = 30       # an agent's phone rings this long for a call from the abandoned-call worklist
     # The wallboard's colours: amber at *_warn, red at *_alarm (waits in s; service level and abandon rate in %).
     wall_wait_warn_s: int = 60
     wall_wait_alarm_s: int = 120
@@ -75,6 +77,7 @@ class Settings:
             ami_user=_name(env.get("IVR_AMI_USER", "ivr1022"), "IVR_AMI_USER"),
             ami_secret=env.get("IVR_AMI_SECRET") or _stored_secret(state_dir, "ami_secret"),
             emergency_uri=_sip_uri(env.get("IVR_EMERGENCY_URI", "sip:115@127.0.0.1:5090")),
+            outbound_uri=_outbound_uri(env.get("IVR_OUTBOUND_URI") or "sip:127.0.0.1:5095"),
             trunk_network=_network(env.get("IVR_TRUNK_NETWORK", "127.0.0.0/8")),
             default_branch=_int(env, "IVR_DEFAULT_BRANCH", 2, 2, 4),
             emergency_dial_timeout_s=_int(env, "IVR_EMERGENCY_TIMEOUT", 20, 3, 120),
@@ -86,6 +89,7 @@ class Settings:
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
+            followup_ring_s=_int(env, "IVR_FOLLOWUP_RING_S", 30, 5, 120),
             instance=_instance(env.get("IVR_INSTANCE") or instance_for(state_dir)),
             **_wall_thresholds(env),
         )
@@ -149,6 +153,16 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
 def _sip_uri(value: str) -> str:
     if not value.startswith("sip:") or "@" not in value or any(c in value for c in " ,;\n\r\t"):
         raise SettingsError(f"IVR_EMERGENCY_URI must look like sip:user@host[:port], got {value!r}")
+    return value
+
+
+def _outbound_uri(value: str) -> str:
+    """The citizens' trunk: sip:host[:port] (a user part is allowed, Asterisk replaces it with the
+    citizen's number when it dials)."""
+    host = value[4:].rpartition("@")[2]
+    if (not value.startswith("sip:") or not host or host.startswith(":")
+            or any(c in value for c in " ,;\n\r\t<>")):
+        raise SettingsError(f"IVR_OUTBOUND_URI must look like sip:host[:port], got {value!r}")
     return value
 
 

@@ -13,6 +13,8 @@ CONTEXT_MENU = "ivr-menu"           # the four-branch menu
 CONTEXT_AGENTS = "from-agents"      # agents' phones
 CONTEXT_IVR_STEP = "ivr-step"       # Gosub that records one step of the caller's path
 CONTEXT_LISTEN = "supervisor-listen"  # AMI Originate only: the supervisor's phone listens to an agent's call
+CONTEXT_CITIZEN_OUT = "citizen-out"  # AMI Originate only: a call to a citizen through citizen-trunk
+ENDPOINT_CITIZEN_TRUNK = "citizen-trunk"  # PJSIP endpoint whose contact is IVR_OUTBOUND_URI
 MENU_EXTEN = "1022"
 
 # Uniqueid (hence Linkedid) prefix of the supervisor's listening call (ivr/acd/listen.py, AMI Originate
@@ -28,6 +30,10 @@ VAR_REPEAT_CALLER = "IVR_REPEAT"
 
 # The UserEvent the dialplan emits for each step of the caller's path.
 USEREVENT_STEP = "IvrStep"
+
+# Uniqueid prefix of a call placed from the abandoned-call worklist (ivr/followups/dialer.py): the agent's
+# phone, then the citizen; not a call into the hotline, so the tracker and the reconciler leave it out.
+FOLLOWUP_ID_PREFIX = "followup-"
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,7 @@ def pbx_options(s: Settings, database_url: str, agents: list[AgentEndpoint], pro
     return PbxOptions(
         sip_port=s.sip_port, ami_port=s.ami_port, ami_user=s.ami_user, ami_secret=s.ami_secret,
         agi_port=s.agi_port, emergency_uri=s.emergency_uri, trunk_network=s.trunk_network,
+        outbound_uri=s.outbound_uri,
         db=db_params(database_url), agents=tuple(agents), sounds_dir=prompts_dir,
         default_branch=s.default_branch, emergency_dial_timeout_s=s.emergency_dial_timeout_s,
         queue_max_wait_s=s.queue_max_wait_s, menu_repeats=s.menu_repeats, survey=s.survey)

@@ -63,6 +63,7 @@ class PbxOptions:
     agi_port: int
     emergency_uri: str
     trunk_network: str = "127.0.0.0/8"
+    outbound_uri: str = "sip:127.0.0.1:5095"   # IVR_OUTBOUND_URI: endpoint citizen-trunk (callbacks)
     db: DbParams | None = None
     agents: tuple[AgentEndpoint, ...] = ()
     sounds_dir: Path | None = None
@@ -249,6 +250,7 @@ class InstanceRenderer:
             "type = aor",
             f"contact = {options.emergency_uri}",
             "",
+            *_citizen_trunk(options.outbound_uri),
         ]
         for agent in options.agents:
             _check_token(agent.ext, "agent extension")
@@ -291,6 +293,21 @@ class InstanceRenderer:
             shutil.copyfile(source, etc / name)
             lines.append(f'#include "{name}"')
         return "\n".join(lines) + "\n"
+
+
+def _citizen_trunk(outbound_uri: str) -> list[str]:
+    """Endpoint citizen-trunk: calls to citizens (dialplan citizen-out dials
+    PJSIP/<number>@citizen-trunk, so the number is the request-URI's user). Anything it sends us
+    lands in from-trunk like any trunk call."""
+    return [
+        "[citizen-trunk](trunk-endpoint)",
+        "aors = citizen-trunk",
+        "",
+        "[citizen-trunk]",
+        "type = aor",
+        f"contact = {outbound_uri}",
+        "",
+    ]
 
 
 def _check_token(value: str, what: str) -> None:

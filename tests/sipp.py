@@ -265,6 +265,17 @@ class SippRunner:
                                   "-mp", str(free_udp_port(pair=True))],
                                  port, timeout)
 
+    async def start_citizen_trunk(self, port: int, *, hold_s: float = 5, calls: int = 1,
+                                  ring_s: float = 0, timeout: float = 60) -> SippProcess:
+        """The citizens' trunk on 127.0.0.1:port (the IVR_OUTBOUND_URI contact): answers up to
+        `calls` INVITEs after ringing `ring_s` seconds; each citizen stays `hold_s` seconds."""
+        workdir = self._workdir("citizen-trunk")
+        scenario = self._scenario("uas_citizen.xml", workdir, bye_wait_ms=int(hold_s * 1000),
+                                  ring_ms=int(ring_s * 1000))
+        return await self._start("citizen-trunk", scenario, workdir,
+                                 ["-m", str(calls), "-mp", str(free_udp_port(pair=True))],
+                                 port, timeout)
+
 
 def _dtmf_actions(digits: str) -> str:
     """One pcap replay per digit, 1 s apart (each recording lasts well under a second); a ','

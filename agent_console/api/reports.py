@@ -19,6 +19,7 @@ from aiohttp import web
 from agent_console.api.wallboard import SERVICE_LEVEL_S
 from agent_console.errors import ApiError
 from agent_console.keys import CONFIG, REPORT_SLOT, pool_of, principal_of
+from db.followups import followup_report
 from db.reports import csv_rows, rows_to_csv, summary, survey_agents_csv
 from db.reports_intraday import SLOT_MINUTES, intraday
 
@@ -55,6 +56,7 @@ async def summary_report(request: web.Request) -> web.Response:
     try:
         report = await summary(pool_of(request), start=start, end=end, tz=tz,
                                short_abandon_s=short_abandon_s, service_level_s=service_level_s)
+        report["followups"] = await followup_report(pool_of(request), start, end)
     finally:
         slot.release()
     if output == "csv":

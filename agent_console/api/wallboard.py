@@ -8,7 +8,9 @@ emergency: today's branch-1 calls, those 115 answered and those sent to the fall
 calls: the live calls (contracts.ports.LiveCalls: menu, 115, waiting, talking), with the callers'
 numbers — this answer is for supervisors and admins only;
 agents: ext, name, state, reason, since (the browser computes the time in state);
-thresholds: the colours' limits (IVR_WALL_*), service level and abandon rate as ratios.
+thresholds: the colours' limits (IVR_WALL_*), service level and abandon rate as ratios;
+followups: the abandoned-call worklist's size and oldest item ({"open", "oldest_at"});
+surge: each surge scope's state (agent_console/api/surge.py).
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from aiohttp import web
 from agent_console.api.agents import _agent_row
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, CONFIG, LIVE_CALLS, QUEUE_VIEW, pool_of, principal_of
+from agent_console.api.surge import surge_view
 from db.agents import list_agents
+from db.followups import worklist_size
 from db.wallboard import emergency_today, figures, today_by_queue
 
 routes = web.RouteTableDef()
@@ -53,6 +57,7 @@ async def wallboard(request: web.Request) -> web.Response:
         "queues": queues, "totals": totals(queues, snapshot), "emergency": await emergency_today(pool, now, tz=tz),
         "calls": list(live_calls.live_calls()) if live_calls is not None else [],
         "agents": agents, "service_level_s": SERVICE_LEVEL_S, "thresholds": config.wall_thresholds(),
+        "followups": await worklist_size(pool), "surge": await surge_view(pool),
         "today": now.astimezone(ZoneInfo(tz)).date().isoformat(), "timezone": tz},
         headers={"Cache-Control": "no-store"})
 

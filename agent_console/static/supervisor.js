@@ -95,6 +95,26 @@
       tile.appendChild(dl);
       summary.appendChild(tile);
     }
+    if (view.followups) { summary.appendChild(followupTile(view.followups, view.surge || [])); }
+  }
+
+  // The abandoned-call worklist's size and oldest item, and the surge mode (docs/followups.md).
+  function followupTile(f, surge) {
+    var on = surge.filter(function (s) { return s.enabled; });
+    var tile = el("div", null, "tile followups" + (on.length ? " hot" : ""));
+    tile.setAttribute("data-queue", "followups");
+    var link = el("a", t("wall.followups"));
+    link.href = "/followups";
+    var h = el("h3");
+    h.appendChild(link);
+    tile.appendChild(h);
+    var dl = el("dl");
+    var names = on.map(function (s) { return s.scope === "all" ? t("surge.hotline") : t("queue." + s.scope); });
+    figureList(dl, [["fu.open", f.open, "followups-open"],
+                    ["fu.oldest", f.oldest_at ? window.Console.fmtTime(f.oldest_at) : "—", "followups-oldest"],
+                    ["wall.surge", names.length ? names.join(", ") : t("surge.off"), "surge-mode"]]);
+    tile.appendChild(dl);
+    return tile;
   }
 
   // -- live calls ----------------------------------------------------------------------------
@@ -258,6 +278,8 @@
       view.queues = r.body.queues;
       view.totals = r.body.totals;
       view.emergency = r.body.emergency;
+      view.followups = r.body.followups;
+      view.surge = r.body.surge;
       view.calls = r.body.calls;
       view.thresholds = r.body.thresholds || {};
       view.fetchedAt = Date.now();

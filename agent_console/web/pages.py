@@ -137,6 +137,12 @@ async def written_page(request: web.Request) -> web.Response:
     return await _page(request, "written.html")
 
 
+@routes.get("/followups", name="followups_page")
+async def followups_page(request: web.Request) -> web.Response:
+    """The abandoned-call worklist; supervisors and admins also get the surge switch on it."""
+    return await _page(request, "followups.html")
+
+
 @routes.get("/tickets", name="tickets_page")
 async def tickets_page(request: web.Request) -> web.Response:
     return await _page(request, "tickets.html")

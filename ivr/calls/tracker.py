@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from db.records import CallRecord, IvrStep
+from ivr.constants import FOLLOWUP_ID_PREFIX
 from ivr.calls.caller_steps import note_emergency_step, note_survey_step
 from ivr.calls.live_call import LiveCall
 from ivr.calls.outcome import decide_outcome
@@ -88,6 +89,8 @@ class CallTracker:
         if call is None:
             if event.get("Event") != "Newchannel" or event.get("Uniqueid") != linkedid:
                 return  # a call that began before we were listening: the reconciler adopts it
+            if linkedid.startswith(FOLLOWUP_ID_PREFIX):
+                return  # an agent calling a citizen from the worklist (ivr/followups/dialer.py)
             if linkedid.startswith(LISTEN_ID_PREFIX):
                 return  # a supervisor's phone listening to a call (ivr/acd/listen.py): not a call
             call = self.calls[linkedid] = LiveCall(CallRecord(linkedid=linkedid, started_at=at))

@@ -49,3 +49,20 @@ def test_ami_secret_generated_once_and_private(tmp_path):
 def test_bad_settings_name_the_variable(tmp_path, name, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"IVR_STATE_DIR": str(tmp_path), name: value})
+
+
+def test_outbound_uri_default_and_validation(tmp_path) -> None:
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path)}).outbound_uri == "sip:127.0.0.1:5095"
+    good = Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_OUTBOUND_URI": "sip:10.0.0.7:5070"})
+    assert good.outbound_uri == "sip:10.0.0.7:5070"
+    for bad in ("127.0.0.1:5095", "sip:", "sip:host;transport=tcp", "sip:a b", "http://x"):
+        with pytest.raises(SettingsError, match="IVR_OUTBOUND_URI"):
+            Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_OUTBOUND_URI": bad})
+
+
+def test_followup_ring_time_default_and_bounds(tmp_path) -> None:
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path)}).followup_ring_s == 30
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_FOLLOWUP_RING_S": "45"}).followup_ring_s == 45
+    for bad in ("4", "121", "soon"):
+        with pytest.raises(SettingsError, match="IVR_FOLLOWUP_RING_S"):
+            Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_FOLLOWUP_RING_S": bad})

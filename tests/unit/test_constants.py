@@ -20,7 +20,8 @@ def sections(name: str) -> set[str]:
 def test_every_context_is_defined_in_the_dialplan() -> None:
     contexts = {name for path in DIALPLAN.glob("extensions*.conf") for name in sections(path.name)}
     for context in (constants.CONTEXT_TRUNK, constants.CONTEXT_MENU, constants.CONTEXT_AGENTS,
-                    constants.CONTEXT_IVR_STEP, constants.CONTEXT_LISTEN):
+                    constants.CONTEXT_IVR_STEP, constants.CONTEXT_LISTEN,
+                    constants.CONTEXT_CITIZEN_OUT):
         assert context in contexts, context
 
 
@@ -37,3 +38,13 @@ def test_every_variable_and_the_step_event_appear_in_the_dialplan() -> None:
                  constants.VAR_REPEAT_CALLER, constants.USEREVENT_STEP):
         assert re.search(rf"\b{name}\b", text), name
     assert re.search(rf"^exten = {constants.MENU_EXTEN},", text, re.M), constants.MENU_EXTEN
+
+
+def test_citizen_out_is_included_by_no_context() -> None:
+    """Only the controller (AMI Originate) reaches the citizens' trunk: no context includes
+    citizen-out, and it is the only context that dials the citizen-trunk endpoint."""
+    text = dialplan_text()
+    assert not re.search(rf"^\s*include\s*=>?\s*{constants.CONTEXT_CITIZEN_OUT}\b", text, re.M)
+    dialling = [path.name for path in DIALPLAN.glob("extensions*.conf")
+                if f"@{constants.ENDPOINT_CITIZEN_TRUNK}" in path.read_text(encoding="utf-8")]
+    assert dialling == ["extensions_citizen_out.conf"]

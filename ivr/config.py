@@ -58,6 +58,7 @@ class Settings:
     wall_service_level_alarm: int = 60    # below this: red
     wall_abandon_warn: int = 5            # above this: amber
     wall_abandon_alarm: int = 10          # above this: red
+    asterisk_nice: int = 0          # > 0: Asterisk runs at this niceness under SCHED_BATCH (runtime/asterisk.py)
     instance: str = "main"          # from_env: IVR_INSTANCE, else named after the state directory
 
     @classmethod
@@ -87,6 +88,7 @@ class Settings:
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
             instance=_instance(env.get("IVR_INSTANCE") or instance_for(state_dir)),
+            asterisk_nice=_int(env, "IVR_ASTERISK_NICE", 0, 0, 19),
             **_wall_thresholds(env),
         )
         if env.get("IVR_ASTERISK_ROOT"):

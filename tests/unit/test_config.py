@@ -45,7 +45,13 @@ def test_ami_secret_generated_once_and_private(tmp_path):
     ("IVR_SURVEY", "maybe", "IVR_SURVEY must be on or off"),
     ("IVR_TIMEZONE", "Hanoi/Vietnam", "IANA time zone"),
     ("IVR_TIMEZONE", "../etc/passwd", "IANA time zone"),
+    ("IVR_ASTERISK_NICE", "20", "IVR_ASTERISK_NICE must be between 0 and 19"),
 ])
 def test_bad_settings_name_the_variable(tmp_path, name, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"IVR_STATE_DIR": str(tmp_path), name: value})
+
+
+def test_asterisk_nice_defaults_to_normal_priority(tmp_path):
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path)}).asterisk_nice == 0
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_ASTERISK_NICE": "10"}).asterisk_nice == 10

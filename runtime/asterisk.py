@@ -95,15 +95,19 @@ class AsteriskInstance:
         console stays live; Asterisk gets what is left, nearly all of it (docs/performance.md)."""
         return ["nice", "-n", str(self.options.nice)] if self.options.nice > 0 else []
 
-    def _batch_threads(self) -> None:
-        """SCHED_BATCH on every thread once booted (Asterisk sets SCHED_OTHER itself at start-up,
-        so `chrt --batch` before exec does not stick); threads it creates later inherit it."""
+    def apply_priority(self, nice: int) -> None:
+        """Every current thread at this niceness, under SCHED_BATCH when nice > 0 (SCHED_OTHER at 0);
+        threads Asterisk creates later inherit it from their creator. Called once booted (Asterisk
+        sets SCHED_OTHER itself at start-up, so `chrt --batch` before exec would not stick), and by
+        the bench to switch it on a running instance."""
         pid = self.pid
-        if self.options.nice <= 0 or pid is None:
+        if pid is None:
             return
+        policy = os.SCHED_BATCH if nice > 0 else os.SCHED_OTHER
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
-                os.sched_setscheduler(int(tid), os.SCHED_BATCH, os.sched_param(0))
+                os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+                os.sched_setscheduler(int(tid), policy, os.sched_param(0))
             except OSError:          # a thread that ended meanwhile
                 pass
 
@@ -185,7 +189,8 @@ class AsteriskInstance:
             )
         try:
             await asyncio.wait_for(self._wait_booted(), timeout)
-            self._batch_threads()
+            if self.options.nice > 0:
+                self.apply_priority(self.options.nice)
         except (asyncio.TimeoutError, AsteriskError) as exc:
             tail = self.log_tail()
             await self.stop()

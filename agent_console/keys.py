@@ -13,6 +13,7 @@ import asyncpg
 from aiohttp import web
 
 from agent_console.config import ConsoleConfig
+from agent_console.live_backpressure import Backpressure
 from agent_console.ringing import RingingCalls
 from agent_console.web.sign_in_limit import LoginLimiter
 from contracts.ports import (AgentControl, ControllerFigures, FollowupDialer, Health, LiveCalls, LiveFeed, LiveListen,
@@ -39,6 +40,7 @@ REPORT_SLOT = web.AppKey("report_slot", asyncio.Semaphore)
 LIMITER = web.AppKey("login_limiter", LoginLimiter)
 RINGING = web.AppKey("live_ringing", RingingCalls)
 SOCKETS = web.AppKey("live_sockets", weakref.WeakSet)
+BACKPRESSURE = web.AppKey("live_backpressure", Backpressure)   # when a socket that reads nothing is dropped
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Each WebSocket has its own bounded send queue (a LiveFeed subscription: when the browser is
 slow the oldest messages are dropped, never the others' or the newest) and its own writer
-task. Agents receive their own agent/ringing messages and every queue count; supervisors and
+task; a browser that stops reading altogether is closed with code 1013 once its unsent bytes
+pass a bound (agent_console/live_backpressure.py). Agents receive their own agent/ringing messages and every queue count; supervisors and
 admins everything. The Origin header must name the Host (403 otherwise): cookies ride along
 on cross-site WebSocket handshakes, so this is the WebSocket's CSRF check.
 
@@ -21,7 +22,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from agent_console.keys import AGENT_CONTROL, LIVE_FEED, RINGING, SOCKETS, Principal, principal_of
+from agent_console.keys import (AGENT_CONTROL, BACKPRESSURE, LIVE_FEED, RINGING, SOCKETS, Principal,
+                                principal_of)
+from agent_console.live_backpressure import Backpressure
 from agent_console.ringing import RingingCalls
 from contracts.ports import LiveFeed
 
@@ -31,6 +34,7 @@ routes = web.RouteTableDef()
 def setup(app: web.Application, feed: LiveFeed | None) -> None:
     app[RINGING] = RingingCalls()
     app[SOCKETS] = weakref.WeakSet()
+    app[BACKPRESSURE] = Backpressure()
     app.router.add_routes(routes)
     if feed is None:
         return
@@ -74,33 +78,55 @@ async def live_ws(request: web.Request) -> web.WebSocketResponse:
     if feed is None:
         raise web.HTTPServiceUnavailable(text="live feed not available")
     principal = principal_of(request)
+    backpressure = request.app[BACKPRESSURE]
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
     await ws.prepare(request)
+    backpressure.prepare(request)
     request.app[SOCKETS].add(ws)
     queue = feed.subscribe()
-    writer = asyncio.create_task(_write(ws, queue, principal), name=f"ws-writer-{principal.ext}")
+    writer = asyncio.create_task(_write(ws, queue, principal, request), name=f"ws-writer-{principal.ext}")
+    reader = asyncio.create_task(_read(ws), name=f"ws-reader-{principal.ext}")
     try:
         await ws.send_json({"type": "hello", "ext": principal.ext, "role": principal.role,
                             "agents": _snapshot(request, principal)})
-        async for message in ws:   # the browser sends nothing we need; read to see pings and close
-            if message.type == WSMsgType.ERROR:
-                break
+        await asyncio.wait((writer, reader), return_when=asyncio.FIRST_COMPLETED)
+        if writer.done() and not writer.cancelled() and writer.result() == STALLED:
+            feed.unsubscribe(queue)        # feed it no more while it is being closed
+            reader.cancel()                # close() itself reads the browser's answer (a reader
+            await asyncio.gather(reader, return_exceptions=True)   # waiting would cut it short)
+            await backpressure.drop(ws, request, f"the socket of {principal.ext}")
     finally:
         feed.unsubscribe(queue)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        for task in (writer, reader):
+            task.cancel()
+        await asyncio.gather(writer, reader, return_exceptions=True)
     return ws
 
 
-async def _write(ws: web.WebSocketResponse, queue: asyncio.Queue[Mapping[str, Any]], principal: Principal) -> None:
+STALLED = "stalled"
+
+
+async def _read(ws: web.WebSocketResponse) -> None:
+    """The browser sends nothing we need; reading lets aiohttp see pings, pongs and the close."""
+    async for message in ws:
+        if message.type == WSMsgType.ERROR:
+            break
+
+
+async def _write(ws: web.WebSocketResponse, queue: asyncio.Queue[Mapping[str, Any]], principal: Principal,
+                 request: web.Request) -> str | None:
+    """Sends this socket's messages; STALLED once the browser has left too much unread."""
+    backpressure = request.app[BACKPRESSURE]
     try:
         while not ws.closed:
             message = await queue.get()
+            if backpressure.stalled(request):
+                return STALLED
             if for_principal(principal, message):
                 await ws.send_json(dict(message))
     except (ConnectionError, RuntimeError) as exc:   # the browser went away mid-send
         log.debug("websocket of %s closed while sending: %r", principal.ext, exc)
+    return None
 
 
 def _snapshot(request: web.Request, principal: Principal) -> list[dict[str, Any]]:

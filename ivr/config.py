@@ -60,6 +60,7 @@ class Settings:
     wall_service_level_alarm: int = 60    # below this: red
     wall_abandon_warn: int = 5            # above this: amber
     wall_abandon_alarm: int = 10          # above this: red
+    asterisk_nice: int = 0          # > 0: Asterisk runs at this niceness under SCHED_BATCH (runtime/asterisk.py)
     instance: str = "main"          # from_env: IVR_INSTANCE, else named after the state directory
 
     @classmethod
@@ -91,6 +92,7 @@ class Settings:
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
             followup_ring_s=_int(env, "IVR_FOLLOWUP_RING_S", 30, 5, 120),
             instance=_instance(env.get("IVR_INSTANCE") or instance_for(state_dir)),
+            asterisk_nice=_int(env, "IVR_ASTERISK_NICE", 0, 0, 19),
             **_wall_thresholds(env),
         )
         if env.get("IVR_ASTERISK_ROOT"):

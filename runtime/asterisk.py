@@ -87,7 +87,29 @@ class AsteriskInstance:
     def foreground_command(self) -> tuple[list[str], dict[str, str]]:
         """argv and environment of `asterisk -f` for this instance, for a service manager (systemd) to
         run as its own process: `python -m ivr asterisk` renders, then execs this."""
-        return self._command("-f", "-n"), self._env()
+        return self._scheduling() + self._command("-f", "-n"), self._env()   # nice only: no batch
+
+    def _scheduling(self) -> list[str]:
+        """`nice -n N`: every thread Asterisk starts inherits the lower priority, so on a saturated
+        machine the controller (normal priority, a tenth of Asterisk's CPU) runs first and the
+        console stays live; Asterisk gets what is left, nearly all of it (docs/performance.md)."""
+        return ["nice", "-n", str(self.options.nice)] if self.options.nice > 0 else []
+
+    def apply_priority(self, nice: int) -> None:
+        """Every current thread at this niceness, under SCHED_BATCH when nice > 0 (SCHED_OTHER at 0);
+        threads Asterisk creates later inherit it from their creator. Called once booted (Asterisk
+        sets SCHED_OTHER itself at start-up, so `chrt --batch` before exec would not stick), and by
+        the bench to switch it on a running instance."""
+        pid = self.pid
+        if pid is None:
+            return
+        policy = os.SCHED_BATCH if nice > 0 else os.SCHED_OTHER
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+                os.sched_setscheduler(int(tid), policy, os.sched_param(0))
+            except OSError:          # a thread that ended meanwhile
+                pass
 
     def _command(self, *args: str) -> list[str]:
         base = [ASTERISK_BIN, "-C", self.layout.asterisk_conf, *args]
@@ -161,12 +183,14 @@ class AsteriskInstance:
         console = self.log_dir / "console.log"
         with open(console, "ab") as out:
             self._process = await asyncio.create_subprocess_exec(
-                *self._command("-f", "-n"),
+                *self._scheduling(), *self._command("-f", "-n"),
                 stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
                 env=self._env(), start_new_session=True,
             )
         try:
             await asyncio.wait_for(self._wait_booted(), timeout)
+            if self.options.nice > 0:
+                self.apply_priority(self.options.nice)
         except (asyncio.TimeoutError, AsteriskError) as exc:
             tail = self.log_tail()
             await self.stop()

@@ -74,6 +74,7 @@ class PbxOptions:
     menu_repeats: int = 1          # IVR_MENU_REPEATS: menu repeats for a silent caller (issue 12)
     survey: bool = True            # IVR_SURVEY: the post-call survey
     verbose: int = 3
+    nice: int = 0                  # IVR_ASTERISK_NICE: > 0 runs Asterisk at this niceness under SCHED_BATCH
 
 
 @dataclass(frozen=True)

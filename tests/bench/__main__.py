@@ -6,7 +6,10 @@ some parts keeps the figures of the others from the previous results.json.
 Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s),
 BENCH_KNEE_RATES ("10,15,20,25,30,35,40,50"; the steps stop at the first rate with a failed call),
 BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (3000000: a year of calls, generated in SQL; the report part
-times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge").
+times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge,edge,fanout").
+The edge part (tests/bench/edge.py): BENCH_EDGE_RATES ("30,35,40"), BENCH_EDGE_WINDOW (20 s), BENCH_EDGE_HOLD
+(20 s), BENCH_EDGE_REPEATS (2), BENCH_EDGE_NICE (10), BENCH_EDGE_YEAR_CALLS (100000); the fan-out part:
+BENCH_FANOUT_RATE (20), BENCH_FANOUT_DURATION (45 s), BENCH_FANOUT_CLIENTS (50).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.bench.edge import bench_edge, bench_fanout
 from tests.bench.performance_doc import render
 from tests.bench.reports_year import _main as run_report_bench
 from tests.bench.surge import bench_surge
@@ -46,7 +50,7 @@ def _warn_if_busy() -> None:
 
 
 async def run() -> dict:
-    parts = os.environ.get("BENCH_PARTS", "reports,surge").split(",")
+    parts = os.environ.get("BENCH_PARTS", "reports,surge,edge,fanout").split(",")
     _warn_if_busy()
     results: dict = {**_previous(),
                      "machine": {"description": f"{os.cpu_count()} cores, {platform.machine()}, "
@@ -63,6 +67,18 @@ async def run() -> dict:
         results["surge"] = await bench_surge(
             rate=_env_float("BENCH_SURGE_RATE", 20), duration=_env_float("BENCH_SURGE_DURATION", 300),
             find_knee=True, knee_rates=rates, knee_window=_env_float("BENCH_KNEE_WINDOW", 60), out=None)
+    if "edge" in parts:
+        logging.info("edge benchmark: the knee with the controller (normal and niced Asterisk) and bare, interleaved")
+        rates = tuple(float(r) for r in os.environ.get("BENCH_EDGE_RATES", "30,35,40").split(","))
+        results["edge"] = await bench_edge(
+            rates=rates, window=_env_float("BENCH_EDGE_WINDOW", 20), hold=_env_float("BENCH_EDGE_HOLD", 20),
+            repeats=int(_env_float("BENCH_EDGE_REPEATS", 2)), nice=int(_env_float("BENCH_EDGE_NICE", 10)),
+            year_calls=int(_env_float("BENCH_EDGE_YEAR_CALLS", 100_000)))
+    if "fanout" in parts:
+        logging.info("fan-out benchmark: 50 WebSocket clients on the live feed")
+        results["fanout"] = await bench_fanout(
+            rate=_env_float("BENCH_FANOUT_RATE", 20), duration=_env_float("BENCH_FANOUT_DURATION", 45),
+            clients=int(_env_float("BENCH_FANOUT_CLIENTS", 50)))
     results["finished_at"] = datetime.now(UTC).isoformat()
     return results
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.bench.edge_doc import edge_tables, fanout_table
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -105,6 +107,10 @@ def render(results: dict, doc: Path = DOC) -> None:
         lines += reports_table(results["reports"]) + [""]
     if "surge" in results:
         lines += surge_table(results["surge"]) + [""]
+    if "edge" in results:
+        lines += edge_tables(results["edge"]) + [""]
+    if "fanout" in results:
+        lines += fanout_table(results["fanout"]) + [""]
     lines.append(END)
     block = "\n".join(lines)
     text = doc.read_text() if doc.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"

@@ -33,7 +33,7 @@ from tests.bench.surge_measure import (
     wrapups_count,
 )
 from tests.bench.surge_stack import SurgeStack
-from tests.bench.surge_ws import WsLatency
+from tests.bench.surge_ws import WsFanout, WsLatency
 
 log = logging.getLogger("surge")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results-surge.json"
@@ -96,7 +96,7 @@ async def bench_surge(rate: float = 20, duration: float = 300, max_calls: int | 
 
 
 async def run_phase(stack: SurgeStack, load: SurgeLoad, api: ApiAgents | None, rate: float,
-                    max_calls: int, hold: float) -> dict:
+                    max_calls: int, hold: float, ws_clients: int = 1) -> dict:
     """One bounded load: callers at `rate`, measured from the first call until every record is in."""
     assert stack.asterisk is not None
     controller = stack.controller.pid if stack.controller else None
@@ -105,7 +105,9 @@ async def run_phase(stack: SurgeStack, load: SurgeLoad, api: ApiAgents | None, r
     sampler = ChannelSampler(stack.asterisk)
     since, wall_limit = _now(), _wall_limit(max_calls, rate, hold)
     wrapups_before = len(api.submitted) if api else 0
-    ws = WsLatency(stack.http_port) if controller else None
+    ws: WsLatency | WsFanout | None = None
+    if controller:
+        ws = WsLatency(stack.http_port) if ws_clients == 1 else WsFanout(stack.http_port, ws_clients)
     if ws is not None:
         await ws.start()
     meter.start()

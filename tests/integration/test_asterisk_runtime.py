@@ -388,3 +388,24 @@ async def test_start_replaces_a_stale_instance(asterisk_factory) -> None:
         assert "fully booted" in await second.cli("core waitfullybooted")
     finally:
         await second.stop()
+
+
+def _scheduling_of_threads(pid: int) -> set[tuple[int, int]]:
+    """(nice, policy) of every thread of pid, from /proc/<pid>/task/*/stat (fields 19 and 41)."""
+    found = set()
+    for stat in (f"/proc/{pid}/task/{tid}/stat" for tid in os.listdir(f"/proc/{pid}/task")):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:              # a thread that ended meanwhile
+            continue
+        found.add((int(fields[16]), int(fields[38])))
+    return found
+
+
+async def test_a_niced_asterisk_runs_every_thread_at_batch_priority(asterisk_factory):
+    pbx = await asterisk_factory(nice=10)
+    assert pbx.pid is not None
+    assert (await pbx.cli("core show version")).startswith("Asterisk")
+    threads = _scheduling_of_threads(pbx.pid)
+    assert threads == {(10, os.SCHED_BATCH)}, threads

@@ -45,6 +45,7 @@ def test_ami_secret_generated_once_and_private(tmp_path):
     ("IVR_SURVEY", "maybe", "IVR_SURVEY must be on or off"),
     ("IVR_TIMEZONE", "Hanoi/Vietnam", "IANA time zone"),
     ("IVR_TIMEZONE", "../etc/passwd", "IANA time zone"),
+    ("IVR_ASTERISK_NICE", "20", "IVR_ASTERISK_NICE must be between 0 and 19"),
 ])
 def test_bad_settings_name_the_variable(tmp_path, name, value, message):
     with pytest.raises(SettingsError, match=message):
@@ -66,3 +67,8 @@ def test_followup_ring_time_default_and_bounds(tmp_path) -> None:
     for bad in ("4", "121", "soon"):
         with pytest.raises(SettingsError, match="IVR_FOLLOWUP_RING_S"):
             Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_FOLLOWUP_RING_S": bad})
+
+
+def test_asterisk_nice_defaults_to_normal_priority(tmp_path):
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path)}).asterisk_nice == 0
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_ASTERISK_NICE": "10"}).asterisk_nice == 10

@@ -18,6 +18,7 @@ from contracts.errors import (
     DomainError,
     ListenerPhoneOffline,
     NotYourCall,
+    SmsGatewayUnavailable,
     TelephonyUnavailable,
 )
 
@@ -35,6 +36,7 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (AgentCommandRefused, 409),
     (ListenerPhoneOffline, 409),
     (TelephonyUnavailable, 503),
+    (SmsGatewayUnavailable, 503),
 )
 
 

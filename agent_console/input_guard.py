@@ -21,6 +21,8 @@ from agent_console.errors import ApiError
 
 _BODY_ALLOWED = frozenset("\t\r\n")
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# An SMS gateway passes the message in the query: its lines are the citizen's (agent_console/api/sms.py).
+MULTILINE_QUERY_PATHS = frozenset({"/api/v1/sms/inbound"})
 
 
 def bad_character(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
@@ -55,8 +57,9 @@ def check_path_and_query(request: web.Request) -> None:
     problem = bad_character(request.path)
     if problem:
         raise _refuse("the path", problem)
+    allowed = _BODY_ALLOWED if request.path in MULTILINE_QUERY_PATHS else frozenset()
     for name, value in request.query.items():
-        problem = bad_character(name) or bad_character(value)
+        problem = bad_character(name) or bad_character(value, allowed)
         if problem:
             raise _refuse(f"query parameter {name!r}", problem)
 

@@ -16,7 +16,7 @@ from agent_console.config import ConsoleConfig
 from agent_console.ringing import RingingCalls
 from agent_console.web.sign_in_limit import LoginLimiter
 from contracts.ports import (AgentControl, ControllerFigures, Health, LiveCalls, LiveFeed, LiveListen, PoolProvider,
-                             QueueView, RecordingStore)
+                             QueueView, RecordingStore, SmsSender)
 
 # -- settings and what the host process hands over (ivr/app.py) --------------------------------
 CONFIG = web.AppKey("config", ConsoleConfig)
@@ -29,6 +29,7 @@ LIVE_FEED = web.AppKey("live_feed", LiveFeed)
 LIVE_CALLS = web.AppKey("live_calls", LiveCalls)
 RECORDING_STORE = web.AppKey("recording_store", RecordingStore)
 CONTROLLER_FIGURES = web.AppKey("controller_figures", ControllerFigures)
+SMS_SENDER = web.AppKey("sms_sender", SmsSender)
 
 # -- the console's own -------------------------------------------------------------------------
 # One report computed at a time: a report is one PostgreSQL backend at full speed on one core, and

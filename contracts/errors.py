@@ -27,5 +27,9 @@ class ListenerPhoneOffline(DomainError):
     """The listener's own phone has no registered contact, so it cannot ring (409)."""
 
 
+class SmsGatewayUnavailable(DomainError):
+    """The SMS gateway did not take the message (it is down, or refused it) (503)."""
+
+
 class TelephonyUnavailable(DomainError):
     """Asterisk could not be reached or refused the action (503)."""

@@ -34,6 +34,7 @@ from ivr.console_server import ConsoleServer
 from ivr.events import EventRoutes, event_routes
 from ivr.health import HealthMonitor
 from ivr.metrics import ControllerMetrics
+from ivr.sms_gateway import sms_sender
 from ivr.store.writer import RecordWriter
 from recordings.call_recordings import CallRecordings
 
@@ -108,7 +109,7 @@ class Controller:
                         recording_store=self.recordings.files if self.recordings is not None else None,
                         controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
                                                               "listen_outcomes": self.listen_outcomes}),
-                        live_calls=LiveCallView(lambda: self.tracker.calls))
+                        live_calls=LiveCallView(lambda: self.tracker.calls), sms_sender=sms_sender(self.settings))
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

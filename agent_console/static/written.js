@@ -82,6 +82,7 @@
     $("d-agency").textContent = k.agency || "—";
     $("d-claimed").textContent = k.claimed_by || t("wr.unclaimed");
     $("d-text").textContent = k.summary;
+    drawCitizenCalls(k.citizen_calls);
     var mine = k.claimed_by === me, active = k.status !== "closed";
     $("claim").hidden = !!k.claimed_by || !active;
     $("work").hidden = !(mine && active);
@@ -93,6 +94,22 @@
       cell(tr, when(h.at)); cell(tr, h.by); cell(tr, t("ticket." + h.status)); cell(tr, historyNote(h));
       if (h.public) { tr.className = "public"; }
       body.appendChild(tr);
+    });
+  }
+
+  // The calls from the request's phone number (only on the ticket itself: the claimer's or a supervisor's view).
+  function drawCitizenCalls(calls) {
+    var ul = $("d-calls");
+    ul.replaceChildren();
+    var lines = (calls || []).map(function (c) {
+      return [when(c.started_at), c.queue ? t("queue." + c.queue) : "", c.outcome ? t("call." + c.outcome) : ""]
+        .filter(function (part) { return part; }).join(" · ");
+    });
+    if (!lines.length) { lines = [t(calls ? "pop.none" : "wr.calls_after_claim")]; }
+    lines.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text;
+      ul.appendChild(li);
     });
   }
 

@@ -126,3 +126,21 @@ async def test_bad_gateway_input_gets_a_clear_400_and_changes_nothing(sms_stack,
     assert await db_pool.fetchval("SELECT count(*) FROM sms_inbound") == before
     dlr = await sms_stack.client.get("/api/v1/sms/delivery", params={"secret": sms_stack.secret, "send": "x", "type": "1"})
     assert dlr.status == 400
+
+
+async def test_a_calls_screen_pop_shows_open_requests_and_a_request_shows_the_calls(sms_stack, db_pool):
+    phone = a_mobile()
+    params = {"secret": sms_stack.secret, "gateway": "kannel", "from": phone, "to": HOTLINE,
+              "text": "CDC xin lich tiem", "id": f"pop-{phone}"}
+    assert (await sms_stack.client.get("/api/v1/sms/inbound", params=params)).status == 200
+    ticket = (await sms_tickets(db_pool, phone))[0]
+    await db_pool.execute("""INSERT INTO calls (linkedid, caller_number, started_at, branch, queue, outcome)
+                             VALUES ($1, $2, now() - interval '1 hour', 2, 'cdc', 'answered')""", f"pop-{phone}", phone)
+    supervisor = await token_for(sms_stack.client, "2001")
+    history = await (await sms_stack.client.get(f"/api/v1/callers/{phone}/history", headers=bearer(supervisor))).json()
+    assert [(r["channel"], r["tracking_code"]) for r in history["open_requests"]] == [("sms", ticket["tracking_code"])]
+    detail = await (await sms_stack.client.get(f"/api/v1/tickets/{ticket['id']}", headers=bearer(supervisor))).json()
+    assert [c["linkedid"] for c in detail["citizen_calls"]] == [f"pop-{phone}"]
+    await db_pool.execute("UPDATE tickets SET status = 'closed' WHERE id = $1", ticket["id"])
+    history = await (await sms_stack.client.get(f"/api/v1/callers/{phone}/history", headers=bearer(supervisor))).json()
+    assert history["open_requests"] == []                                    # closed: no longer open

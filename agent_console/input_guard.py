@@ -21,8 +21,10 @@ from agent_console.errors import ApiError
 
 _BODY_ALLOWED = frozenset("\t\r\n")
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-# An SMS gateway passes the message in the query: its lines are the citizen's (agent_console/api/sms.py).
+# An SMS gateway passes the message in the query: its lines are the citizen's. Its form body may be UCS-2
+# bytes, which only the handler can decode: it checks the decoded text itself (agent_console/api/sms.py).
 MULTILINE_QUERY_PATHS = frozenset({"/api/v1/sms/inbound"})
+RAW_BODY_PATHS = frozenset({"/api/v1/sms/inbound"})
 
 
 def bad_character(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
@@ -89,6 +91,6 @@ async def check_body(request: web.Request) -> None:
 async def input_guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Right after the error middleware: the refusal is JSON, and nothing else runs first."""
     check_path_and_query(request)
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.path not in RAW_BODY_PATHS:
         await check_body(request)
     return await handler(request)

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from agent_console.api.portal import vietnamese_phone
 from agent_console.errors import ApiError
+from agent_console.input_guard import bad_character
 from agent_console.keys import CONFIG, pool_of
 from db.sms import InboundSms, mark_delivery, receive
 from db.sms_text import KANNEL_DLR, MAX_SMS_TEXT, concat_of
@@ -28,6 +29,7 @@ routes = web.RouteTableDef()
 JASMIN_ACK = "ACK/Jasmin"
 MAX_FIELD_BYTES = 12000        # a field longer than this is no SMS
 UCS2_CHARSETS = frozenset({"UTF-16BE", "UCS-2", "UCS2", "UTF-16"})
+MESSAGE_ALLOWED = frozenset("\t\r\n")     # an SMS may have lines; no other control character
 
 
 def raw_fields(query_string: str, body: bytes = b"") -> dict[str, bytes]:
@@ -51,9 +53,13 @@ def field_text(fields: dict[str, bytes], name: str, *, required: bool = True, uc
     if len(raw) > MAX_FIELD_BYTES:
         raise ApiError(400, f"{name} is too long")
     try:
-        return raw.decode("utf-16-be" if ucs2 else "utf-8")
+        text = raw.decode("utf-16-be" if ucs2 else "utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, f"{name} is not valid {'UCS-2' if ucs2 else 'UTF-8'} text") from None
+    problem = bad_character(text, MESSAGE_ALLOWED)
+    if problem:
+        raise ApiError(400, f"{name} must not contain a {problem}")
+    return text
 
 
 def citizen_number(text: str) -> str:
@@ -72,7 +78,8 @@ def inbound_of(fields: dict[str, bytes]) -> InboundSms:
     jasmin = "content" in fields
     charset = field_text(fields, "charset", required=False).upper()
     coding = field_text(fields, "coding", required=False)
-    ucs2 = coding == "2" and (jasmin or charset in UCS2_CHARSETS)   # Kannel's mo-recode makes UTF-8 of it
+    # Jasmin: SMPP data_coding, 8 is UCS-2; Kannel: coding 2 with a UCS-2 charset (mo-recode makes UTF-8 of it).
+    ucs2 = coding == "8" if jasmin else coding == "2" and charset in UCS2_CHARSETS
     concat = concat_of(field_text(fields, "udh", required=False))
     text = field_text(fields, "content" if jasmin else "text", ucs2=ucs2)
     text = text if concat is not None else text.strip()     # a part's spaces belong to the whole

@@ -5,6 +5,7 @@ the console reaches the SMSC and its delivery report is recorded; a gateway retr
 from __future__ import annotations
 
 import random
+from urllib.parse import quote
 
 import asyncpg
 import pytest
@@ -144,3 +145,18 @@ async def test_a_calls_screen_pop_shows_open_requests_and_a_request_shows_the_ca
     await db_pool.execute("UPDATE tickets SET status = 'closed' WHERE id = $1", ticket["id"])
     history = await (await sms_stack.client.get(f"/api/v1/callers/{phone}/history", headers=bearer(supervisor))).json()
     assert history["open_requests"] == []                                    # closed: no longer open
+
+
+async def test_jasmin_ucs2_is_decoded_and_broken_bytes_are_a_400(sms_stack, db_pool):
+    phone = a_mobile()
+    text = "Tôi cần bác sĩ tư vấn"
+    body = (f"id=ju-{phone}&from={phone}&to={HOTLINE}&coding=8&content="
+            + quote(text.encode("utf-16-be"), safe=""))
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-SMS-Secret": sms_stack.secret}
+    resp = await sms_stack.client.post("/api/v1/sms/inbound", data=body.encode(), headers=headers)
+    assert (resp.status, await resp.text()) == (200, "ACK/Jasmin")
+    assert (await sms_tickets(db_pool, phone))[0]["summary"] == text
+    broken = f"id=jb-{phone}&from={phone}&to={HOTLINE}&coding=0&content=%FF%FE%C3"
+    resp = await sms_stack.client.post("/api/v1/sms/inbound", data=broken.encode(), headers=headers)
+    assert resp.status == 400 and "content" in (await resp.json())["error"]
+    assert await db_pool.fetchval("SELECT count(*) FROM sms_inbound WHERE message_id = $1", f"jb-{phone}") == 0

@@ -6,7 +6,9 @@ some parts keeps the figures of the others from the previous results.json.
 Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s),
 BENCH_KNEE_RATES ("10,15,20,25,30,35,40,50"; the steps stop at the first rate with a failed call),
 BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (3000000: a year of calls, generated in SQL; the report part
-times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge").
+times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge,channels";
+add "channels": BENCH_SMS (1000) SMS through Kannel at BENCH_SMS_RATE (100/s) and BENCH_PORTAL (1000) portal
+submissions).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pathlib import Path
 from tests.bench.performance_doc import render
 from tests.bench.reports_year import _main as run_report_bench
 from tests.bench.surge import bench_surge
+from tests.bench.channels import bench_channels, channels_from_env
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -46,7 +49,7 @@ def _warn_if_busy() -> None:
 
 
 async def run() -> dict:
-    parts = os.environ.get("BENCH_PARTS", "reports,surge").split(",")
+    parts = os.environ.get("BENCH_PARTS", "reports,surge,channels").split(",")
     _warn_if_busy()
     results: dict = {**_previous(),
                      "machine": {"description": f"{os.cpu_count()} cores, {platform.machine()}, "
@@ -63,6 +66,10 @@ async def run() -> dict:
         results["surge"] = await bench_surge(
             rate=_env_float("BENCH_SURGE_RATE", 20), duration=_env_float("BENCH_SURGE_DURATION", 300),
             find_knee=True, knee_rates=rates, knee_window=_env_float("BENCH_KNEE_WINDOW", 60), out=None)
+    if "channels" in parts:
+        logging.info("written channels: a burst of SMS through Kannel and of portal submissions")
+        results["channels"] = await bench_channels(*channels_from_env())
+        results["channels"]["finished_at"] = datetime.now(UTC).isoformat()
     results["finished_at"] = datetime.now(UTC).isoformat()
     return results
 

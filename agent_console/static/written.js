@@ -78,6 +78,10 @@
     $("d-waited").textContent = k.waited_s === null || k.waited_s === undefined ? "—" : waited(k.waited_s);
     $("d-name").textContent = k.citizen_name || "—";
     $("d-phone").textContent = k.caller_number || "—";
+    $("d-channel").textContent = k.channel ? t("rp.ch." + k.channel) : "—";
+    var hint = k.channel === "sms" ? "wr.reply_hint_sms" : "wr.reply_hint";   // an SMS request's reply is an SMS
+    $("reply-hint").setAttribute("data-i18n", hint);
+    $("reply-hint").textContent = t(hint);
     $("d-area").textContent = k.citizen_area || "—";
     $("d-agency").textContent = k.agency || "—";
     $("d-claimed").textContent = k.claimed_by || t("wr.unclaimed");

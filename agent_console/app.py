@@ -11,8 +11,8 @@ import asyncio
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import (agencies, agents, auth, callers, calls, listen, portal, reports, sign_in_locks, tickets, written,
-                               wrapups)
+from agent_console.api import (agencies, agents, auth, callers, calls, listen, portal, reports, sign_in_locks, sms, tickets,
+                               written, wrapups)
 from agent_console.api import followups as followups_api
 from agent_console.api import surge as surge_api
 from agent_console.api import health as health_api
@@ -23,12 +23,12 @@ from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
 from agent_console.input_guard import input_guard_middleware
 from agent_console.keys import (AGENT_CONTROL, CONFIG, CONTROLLER_FIGURES, FOLLOWUP_DIALER, HEALTH, LIMITER,
-                                LIVE_CALLS, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT, SURGE_MIRROR)
+                                LIVE_CALLS, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT, SMS_SENDER, SURGE_MIRROR)
 from agent_console.web import pages
 from agent_console.web.session import auth_middleware
 from agent_console.web.sign_in_limit import LoginLimiter
 from contracts.ports import (AgentControl, ControllerFigures, FollowupDialer, Health, LiveCalls, LiveFeed, LiveListen,
-                             PoolProvider, QueueView, RecordingStore, SurgeMirror)
+                             PoolProvider, QueueView, RecordingStore, SmsSender, SurgeMirror)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -40,7 +40,7 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
              controller_figures: ControllerFigures | None = None,
              live_calls: LiveCalls | None = None,
              followup_dialer: FollowupDialer | None = None,
-             surge_mirror: SurgeMirror | None = None) -> web.Application:
+             surge_mirror: SurgeMirror | None = None, sms_sender: SmsSender | None = None) -> web.Application:
     """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
     # error_middleware is outermost, so errors raised by the other middlewares become JSON too;
     # input_guard refuses control characters before the session lookup or any handler sees them.
@@ -65,9 +65,11 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[FOLLOWUP_DIALER] = followup_dialer
     if surge_mirror is not None:
         app[SURGE_MIRROR] = surge_mirror
+    if sms_sender is not None:
+        app[SMS_SENDER] = sms_sender
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
-                  sign_in_locks.routes, portal.routes, written.routes, agencies.routes, pages.routes):
+                  sign_in_locks.routes, portal.routes, written.routes, agencies.routes, sms.routes, pages.routes):
         app.router.add_routes(table)
     for table in (followups_api.routes, surge_api.routes):     # the worklist and the surge switch (issue 13)
         app.router.add_routes(table)

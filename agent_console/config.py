@@ -1,7 +1,7 @@
 """The console's own settings, built by the composition root from the process settings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +32,7 @@ class ConsoleConfig:
     portal_address_limit: int = 30       # ... from one address (the next one gets 429)
     portal_phone_limit: int = 10         # ... for one phone number
     portal_duplicate_s: int = 600        # the same phone, subject and text again within this: the same code
+    sms_secret: str = field(default="", repr=False)   # IVR_SMS_SECRET: the gateway's callbacks carry it; '' = no SMS
 
     def __post_init__(self) -> None:
         if self.session_ttl_s < 60:
@@ -60,7 +61,7 @@ class ConsoleConfig:
                   if hasattr(settings, f"console_{name}")}
         if hasattr(settings, "short_abandon_s"):     # one threshold for the call records and the reports
             values["short_abandon_s"] = settings.short_abandon_s
-        for name in ("timezone", "wrapup_limit_s", "written_target_h", *WALL_THRESHOLDS):   # the controller's, shown and used by the pages
+        for name in ("timezone", "wrapup_limit_s", "written_target_h", "sms_secret", *WALL_THRESHOLDS):   # the controller's, shown and used by the pages
             if hasattr(settings, name):
                 values[name] = getattr(settings, name)
         return cls(**values)

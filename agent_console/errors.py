@@ -24,6 +24,7 @@ from contracts.errors import (
     FollowupUnknown,
     ListenerPhoneOffline,
     NotYourCall,
+    SmsGatewayUnavailable,
     TelephonyUnavailable,
 )
 
@@ -47,6 +48,7 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (AgencyUnknown, 404),
     (AgencyNameTaken, 409),
     (AgencyRefused, 422),
+    (SmsGatewayUnavailable, 503),
 )
 
 

@@ -21,6 +21,10 @@ from agent_console.errors import ApiError
 
 _BODY_ALLOWED = frozenset("\t\r\n")
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# An SMS gateway passes the message in the query: its lines are the citizen's. Its form body may be UCS-2
+# bytes, which only the handler can decode: it checks the decoded text itself (agent_console/api/sms.py).
+MULTILINE_QUERY_PATHS = frozenset({"/api/v1/sms/inbound"})
+RAW_BODY_PATHS = frozenset({"/api/v1/sms/inbound"})
 
 
 def bad_character(text: str, allowed: frozenset[str] = frozenset()) -> str | None:
@@ -55,8 +59,9 @@ def check_path_and_query(request: web.Request) -> None:
     problem = bad_character(request.path)
     if problem:
         raise _refuse("the path", problem)
+    allowed = _BODY_ALLOWED if request.path in MULTILINE_QUERY_PATHS else frozenset()
     for name, value in request.query.items():
-        problem = bad_character(name) or bad_character(value)
+        problem = bad_character(name) or bad_character(value, allowed)
         if problem:
             raise _refuse(f"query parameter {name!r}", problem)
 
@@ -86,6 +91,6 @@ async def check_body(request: web.Request) -> None:
 async def input_guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Right after the error middleware: the refusal is JSON, and nothing else runs first."""
     check_path_and_query(request)
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.path not in RAW_BODY_PATHS:
         await check_body(request)
     return await handler(request)

@@ -61,11 +61,14 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _TICKET, "401": _error("not signed in"), "403": _error("a branch the agent does not serve"),
                       "409": _error("claimed by another agent, closed, or not a written request")}}},
     "/api/v1/tickets/{id}/replies": {"post": {
-        "summary": "A reply the citizen reads on the portal (public, the default) or an internal note",
+        "summary": "A reply the citizen reads on the portal (public, the default) or an internal note. On an sms "
+                   "request a public reply is sent as an SMS through the gateway (sms_sends in the answer lists "
+                   "each send and its delivery status); 503 when the gateway does not take it",
         "operationId": "replyToTicket", "parameters": [_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["text"], "properties": {
                 "text": {"type": "string", "maxLength": 2000}, "public": {"type": "boolean", "default": True}}}}}},
         "responses": {"200": _TICKET, "400": _error("invalid body"), "403": _error("not the agent's ticket"),
-                      "404": _error("no such ticket"), "409": _error("a public reply on a ticket from a call")}}},
+                      "404": _error("no such ticket"), "409": _error("a public reply on a ticket from a call"),
+                      "503": _error("the SMS gateway did not take the SMS (recorded as failed)")}}},
 }

@@ -39,6 +39,10 @@ class FollowupRefused(DomainError):
     """The worklist item is closed, someone is calling it, or it has no call to record an outcome for (409)."""
 
 
+class SmsGatewayUnavailable(DomainError):
+    """The SMS gateway did not take the message (it is down, or refused it) (503)."""
+
+
 class TelephonyUnavailable(DomainError):
     """Asterisk could not be reached or refused the action (503)."""
 

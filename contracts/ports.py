@@ -130,3 +130,12 @@ class ControllerFigures(Protocol):
         """ivr_writer_backlog{writer} (records buffered, not yet in PostgreSQL), and the like.
         Must not block (read in-memory state)."""
         ...
+
+
+class SmsSender(Protocol):
+    """Hands an SMS to the gateway (implemented by ivr/sms_sender.py over Kannel's sendsms)."""
+
+    async def send(self, receiver: str, text: str, send_id: int) -> None:
+        """Returns once the gateway accepted it; its delivery reports name `send_id`.
+        Raises contracts.errors.SmsGatewayUnavailable when the gateway is down or refuses."""
+        ...

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 
+from db.report_channels import add_channels, ticket_channels
 from db.reports_caller_sql import SURVEY_SQL, TIME_TO_115_SQL
 from db.reports_sql import AGENTS_ROLLUP_SQL, AGENTS_SQL, CONTACTS_ROLLUP_SQL, CONTACTS_SQL
 from db.serialize import json_value
@@ -77,9 +78,11 @@ async def summary(pool: asyncpg.Pool, *, start: datetime, end: datetime, tz: str
             agent_rows = await con.fetch(AGENTS_SQL, start, end)
         dial_rows = await con.fetch(TIME_TO_115_SQL, start, end, tz)
         survey_rows = await con.fetch(SURVEY_SQL, start, end, tz)
+        channel_rows = await ticket_channels(con, start, end, tz)
     report = {"range": {"start": start.isoformat(), "end": end.isoformat(), "tz": tz,
                         "short_abandon_s": short_abandon_s, "service_level_s": service_level_s}}
     report.update(shape_contacts(contact_rows))
+    add_channels(report, channel_rows, NO_BRANCH)
     report.update(shape_agents(agent_rows))
     report["time_to_115"] = shape_time_to_115(dial_rows)
     report["survey"] = shape_survey(survey_rows)

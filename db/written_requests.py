@@ -6,7 +6,7 @@ The limits the portal applies (per address, per phone) count rows of portal_subm
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -86,22 +86,29 @@ async def submit(pool: asyncpg.Pool, request: WrittenRequest, *, remote_addr: st
                ORDER BY created_at DESC LIMIT 1""", request.phone, request.branch, text, limits.duplicate_s)
         if same is not None:
             return same, False
-        while True:
-            code = new_tracking_code()
-            try:
-                async with con.transaction():      # a savepoint: a code already taken is drawn again
-                    ticket_id = await con.fetchval(
-                        """INSERT INTO tickets (caller_number, branch, category, status, summary, created_by, channel,
-                                                tracking_code, citizen_name, citizen_area)
-                           VALUES ($1, $2, $3, 'open', $4, $5, 'web', $6, $7, $8) RETURNING id""",
-                        request.phone, request.branch, request.category, text, PORTAL_AUTHOR, code,
-                        clean_text(request.name), clean_text(request.area))
-                break
-            except asyncpg.UniqueViolationError:
-                continue
-        await con.execute("INSERT INTO ticket_events (ticket_id, by, status, note) VALUES ($1, $2, 'open', $3)",
-                          ticket_id, PORTAL_AUTHOR, "")
+        _, code = await insert_written(con, replace(request, text=text), channel="web", author=PORTAL_AUTHOR)
     return code, True
+
+
+async def insert_written(con: asyncpg.Connection, request: WrittenRequest, *, channel: str,
+                         author: str) -> tuple[int, str]:
+    """(ticket id, tracking code) of a new open written ticket, inside the caller's transaction."""
+    while True:
+        code = new_tracking_code()
+        try:
+            async with con.transaction():      # a savepoint: a code already taken is drawn again
+                ticket_id = await con.fetchval(
+                    """INSERT INTO tickets (caller_number, branch, category, status, summary, created_by, channel,
+                                            tracking_code, citizen_name, citizen_area)
+                       VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9) RETURNING id""",
+                    request.phone, request.branch, request.category, request.text, author, channel, code,
+                    clean_text(request.name), clean_text(request.area))
+            break
+        except asyncpg.UniqueViolationError:
+            continue
+    await con.execute("INSERT INTO ticket_events (ticket_id, by, status, note) VALUES ($1, $2, 'open', $3)",
+                      ticket_id, author, "")
+    return ticket_id, code
 
 
 async def lookup(pool: Queryable, code: str, phone: str) -> dict[str, Any] | None:

@@ -38,6 +38,7 @@ from ivr.followups.dialer import FollowupCaller
 from ivr.followups.surge import SurgeMirror
 from ivr.health import HealthMonitor
 from ivr.metrics import ControllerMetrics
+from ivr.sms_gateway import sms_sender
 from ivr.store.writer import RecordWriter
 from recordings.call_recordings import CallRecordings
 
@@ -117,7 +118,8 @@ class Controller:
                         controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
                                                               "listen_outcomes": self.listen_outcomes}),
                         live_calls=LiveCallView(lambda: self.tracker.calls),
-                        followup_dialer=FollowupCaller(self.ami, ring_timeout_ms=self.settings.followup_ring_s * 1000), surge_mirror=self.surge)
+                        followup_dialer=FollowupCaller(self.ami, ring_timeout_ms=self.settings.followup_ring_s * 1000),
+                        surge_mirror=self.surge, sms_sender=sms_sender(self.settings))
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

@@ -62,6 +62,14 @@ class Settings:
     wall_abandon_alarm: int = 10          # above this: red
     asterisk_nice: int = 0          # > 0: Asterisk runs at this niceness under SCHED_BATCH (runtime/asterisk.py)
     instance: str = "main"          # from_env: IVR_INSTANCE, else named after the state directory
+    # The SMS channel (issue 14, docs/sms.md): our own Kannel on kannel_port..kannel_port+3 when sms is on.
+    sms: bool = False
+    sms_secret: str = field(default="", repr=False)       # the gateway's callbacks carry it
+    sms_send_url: str = field(default="", repr=False)     # sendsms with username and password in its query
+    sms_number: str = "1022"                              # the sender of our SMS
+    kannel_port: int = 13100                              # admin; +1 smsbox link; +2 sendsms; +3 the fake SMSC
+    sms_smsc_file: Path | None = None                     # a real `group = smsc`; unset: the fake SMSC
+    sms_own_gateway: bool = False                         # on and IVR_SMS_SEND_URL unset: we run Kannel
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -99,6 +107,7 @@ class Settings:
             values["asterisk_root"] = Path(env["IVR_ASTERISK_ROOT"]).resolve()
         if values["database_url"]:
             _database_url(values["database_url"])
+        values.update(_sms_settings(env, state_dir, values["http_port"]))
         return cls(**values)
 
     def secret_file(self, name: str) -> Path:
@@ -135,6 +144,38 @@ def _wall_thresholds(env: Mapping[str, str]) -> dict[str, int]:
     if values["wall_abandon_alarm"] < values["wall_abandon_warn"]:
         raise SettingsError("IVR_WALL_ABANDON_ALARM must be at least IVR_WALL_ABANDON_WARN")
     return values
+
+
+def _sms_settings(env: Mapping[str, str], state_dir: Path, http_port: int) -> dict[str, object]:
+    """IVR_SMS and its companions; the secrets are generated (and kept) only when SMS is on."""
+    on = _switch(env, "IVR_SMS", False)
+    kannel_port = _int(env, "IVR_KANNEL_PORT", 13100, 1024, 65532)
+    values: dict[str, object] = dict(sms=on, kannel_port=kannel_port,
+                                     sms_number=_sms_number(env.get("IVR_SMS_NUMBER") or "1022"),
+                                     sms_secret=env.get("IVR_SMS_SECRET") or "")
+    if env.get("IVR_SMS_SMSC"):
+        smsc = Path(env["IVR_SMS_SMSC"]).resolve()
+        if not smsc.is_file():
+            raise SettingsError(f"IVR_SMS_SMSC must be a file holding a Kannel `group = smsc`, got {str(smsc)!r}")
+        values["sms_smsc_file"] = smsc
+    if not on:
+        return values
+    if not values["sms_secret"]:
+        values["sms_secret"] = _stored_secret(state_dir, "sms_secret")
+    send_url = env.get("IVR_SMS_SEND_URL") or (
+        f"http://127.0.0.1:{kannel_port + 2}/cgi-bin/sendsms?username=ivr1022"
+        f"&password={_stored_secret(state_dir, 'kannel_send')}")
+    if urlsplit(send_url).scheme not in ("http", "https"):
+        raise SettingsError("IVR_SMS_SEND_URL must be an http(s) URL of Kannel's sendsms")
+    values["sms_send_url"] = send_url
+    values["sms_own_gateway"] = not env.get("IVR_SMS_SEND_URL")
+    return values
+
+
+def _sms_number(value: str) -> str:
+    if not (value.lstrip("+").isdigit() and len(value) <= 20):
+        raise SettingsError(f"IVR_SMS_NUMBER must be a phone number or short code, got {value!r}")
+    return value
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -23,8 +23,10 @@ from db.agents import list_sip_credentials
 from db.demo import load_demo_data
 from db.migrate import migrate
 from ivr.config import Settings
+from ivr.sms_gateway import kannel_options
 from ivr.supervision import ControllerProcess, Watched
 from prompts.build import ensure_prompts_async
+from runtime.kannel import KannelGateway
 from runtime.asterisk import AgentEndpoint, AsteriskInstance, DbParams, PbxOptions, instance_dir_for
 from runtime.lock import InstanceBusy, RunLock
 from runtime.postgres import PrivateCluster, data_dir_for
@@ -51,6 +53,7 @@ class System:
         self.cluster: PrivateCluster | None = None
         self.asterisk: AsteriskInstance | None = None
         self.controller: ControllerProcess | None = None
+        self.kannel: KannelGateway | None = None
         self.watched: list[Watched] = []
         self._lock: RunLock | None = None
 
@@ -62,8 +65,11 @@ class System:
         await self._start_asterisk()
         self.controller = ControllerProcess(self._controller_env(database_url), REPO)
         await self.controller.start()
+        await self._start_kannel()
         self.watched = [Watched("the controller", lambda: self.controller.running, self.controller.start),
                         Watched("Asterisk", lambda: self.asterisk.running, self._restart_asterisk)]
+        if self.kannel is not None:
+            self.watched.append(Watched("Kannel", lambda: self.kannel.running, self.kannel.start))
         if self.cluster is not None:
             self.watched.append(Watched("PostgreSQL", lambda: self.cluster.running, self._restart_database))
         for watched in self.watched:
@@ -73,6 +79,8 @@ class System:
     async def stop(self) -> None:
         for watched in self.watched:
             await watched.stop()
+        if self.kannel is not None:
+            await self.kannel.stop()
         if self.controller is not None:
             await self.controller.stop()
         if self.asterisk is not None:
@@ -132,6 +140,13 @@ class System:
         await self.asterisk.stop()          # reaps the dead process, kills what is left of its group
         render(self.asterisk, self.settings)
         await self.asterisk.start(replace_stale=False)
+
+    # -- Kannel (IVR_SMS=on, IVR_SMS_SEND_URL unset) ---------------------------------
+
+    async def _start_kannel(self) -> None:
+        if self.settings.sms and self.settings.sms_own_gateway:
+            self.kannel = KannelGateway(self.settings.state_dir, kannel_options(self.settings))
+            await self.kannel.start()
 
     # -- the controller --------------------------------------------------------------
 

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 want=(python3-venv debootstrap espeak-ng sox ffmpeg postgresql procps iproute2)
 [ "${1:-run}" = test ] && want+=(sip-tester chromium chromium-driver)
+want+=(kannel)                                      # the SMS gateway (IVR_SMS=on): bearerbox + smsbox
+[ "${1:-run}" = test ] && want+=(kannel-extras)     # fakesmsc: the simulated SMSC of the SMS tests
 
 missing=()
 for pkg in "${want[@]}"; do

@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.fixtures.controller",
     "tests.fixtures.browser",
     "tests.fixtures.console",
+    "tests.fixtures.kannel",
 ]
 
 

@@ -17,6 +17,7 @@ from agent_console.api.wrapups import (
 )
 from agent_console.api.forms import json_object, text_field
 from agent_console.errors import ApiError
+from db.caller_history import citizen_calls
 from agent_console.keys import Principal, pool_of, principal_of
 from db.wrapups import TICKET_CHANNELS, TICKET_STATUSES, list_tickets
 from db.tickets import (
@@ -77,7 +78,11 @@ async def ticket_create(request: web.Request) -> web.Response:
 
 @routes.get(r"/api/v1/tickets/{id:\d{1,18}}", name="ticket")
 async def ticket(request: web.Request) -> web.Response:
-    return web.json_response(await visible_ticket(request))
+    """A written request also carries the calls from its citizen's number (citizen_calls)."""
+    found = await visible_ticket(request)
+    if found["channel"] != "phone" and found["caller_number"]:
+        found["citizen_calls"] = await citizen_calls(pool_of(request), found["caller_number"])
+    return web.json_response(found)
 
 
 @routes.post(r"/api/v1/tickets/{id:\d{1,18}}/status", name="ticket_status")

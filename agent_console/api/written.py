@@ -12,7 +12,8 @@ from agent_console.api.forms import json_object, text_field
 from agent_console.api.tickets import visible_ticket
 from agent_console.api.wrapups import MAX_NOTES_CHARS
 from agent_console.errors import ApiError
-from agent_console.keys import CONFIG, pool_of, principal_of
+from agent_console.keys import CONFIG, SMS_SENDER, pool_of, principal_of
+from agent_console.services.sms_replies import reply_by_sms
 from db.written_requests import WRITTEN_BRANCHES, ClaimRefused, add_note, agent_branches, claim, queue
 
 routes = web.RouteTableDef()
@@ -55,7 +56,8 @@ async def ticket_claim(request: web.Request) -> web.Response:
 
 @routes.post(r"/api/v1/tickets/{id:\d{1,18}}/replies", name="ticket_reply")
 async def ticket_reply(request: web.Request) -> web.Response:
-    """{"text", "public": true} a reply the citizen reads on the portal; public false: an internal note."""
+    """{"text", "public": true} a reply the citizen reads on the portal (an SMS request: gets as an SMS);
+    public false: an internal note."""
     found = await visible_ticket(request)
     body = await json_object(request)
     public = body.get("public", True)
@@ -64,6 +66,12 @@ async def ticket_reply(request: web.Request) -> web.Response:
     if public and found["channel"] == "phone":
         raise ApiError(409, "a ticket from a call has no portal to reply on")
     text = text_field(body, "text", MAX_NOTES_CHARS, required=True, multiline=True) or ""
+    if public and found["channel"] == "sms":     # the citizen reads it on his phone
+        changed = await reply_by_sms(pool_of(request), request.app.get(SMS_SENDER), found, text,
+                                     principal_of(request).ext)
+        if changed is None:
+            raise ApiError(404, "no such ticket")
+        return web.json_response(changed)
     changed = await add_note(pool_of(request), found["id"], principal_of(request).ext, text, public=public)
     if changed is None:
         raise ApiError(404, "no such ticket")

@@ -90,6 +90,7 @@
     $("pop-path").textContent = pathText(msg.ivr_path);
     fillList("pop-calls", []);
     fillList("pop-tickets", []);
+    fillList("pop-requests", []);
     if (msg.caller_number) {
       api("GET", "/api/v1/callers/" + encodeURIComponent(msg.caller_number) + "/history").then(function (r) {
         if (r.status !== 200 || !view.pop || view.pop.linkedid !== msg.linkedid) { return; }
@@ -99,6 +100,10 @@
         }));
         fillList("pop-tickets", r.body.tickets.map(function (k) {
           return "#" + k.id + " · " + k.category + " · " + t("ticket." + k.status) + (k.agency ? " · " + k.agency : "");
+        }));
+        fillList("pop-requests", (r.body.open_requests || []).map(function (k) {
+          return t("rp.ch." + k.channel) + " · " + (k.tracking_code || "#" + k.id) + " · " + k.category + " · " +
+            t("ticket." + k.status) + (k.claimed_by ? " · " + k.claimed_by : "");
         }));
         if (r.body.ivr_path.length) { $("pop-path").textContent = pathText(r.body.ivr_path); }
       });

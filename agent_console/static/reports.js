@@ -151,9 +151,22 @@
         { text: clock(a.wrap_up_s) }, { text: clock(a.paused_s) }, { text: pct(a.occupancy), field: "occupancy" }],
         { "data-ext": a.ext });
     });
+    renderChannels();
     renderCallerMinute();
     $("r-status").textContent = report.totals.received ? "" : t("rp.none");
     $("r-report").hidden = false;
+  }
+
+  // Issue 14: received per channel (phone, web portal, SMS) by day and in total.
+  function renderChannels() {
+    $("r-channels").replaceChildren();
+    report.by_day.map(function (d) { return [fmtDay(d.day), d, { "data-day": d.day }]; })
+      .concat([[t("rp.total"), report.totals, { "data-day": "" }]]).forEach(function (line) {
+        var ch = line[1].by_channel;
+        row($("r-channels"), [{ text: line[0] }, { text: figure("received", ch.phone), field: "phone" },
+          { text: figure("received", ch.web), field: "web" }, { text: figure("received", ch.sms), field: "sms" },
+          { text: figure("received", line[1].received), field: "received" }], line[2]);
+      });
   }
 
   // Issue 12: time to 115 per day (and the total), the survey by day, branch and agent.

@@ -78,10 +78,15 @@
     $("d-waited").textContent = k.waited_s === null || k.waited_s === undefined ? "—" : waited(k.waited_s);
     $("d-name").textContent = k.citizen_name || "—";
     $("d-phone").textContent = k.caller_number || "—";
+    $("d-channel").textContent = k.channel ? t("rp.ch." + k.channel) : "—";
+    var hint = k.channel === "sms" ? "wr.reply_hint_sms" : "wr.reply_hint";   // an SMS request's reply is an SMS
+    $("reply-hint").setAttribute("data-i18n", hint);
+    $("reply-hint").textContent = t(hint);
     $("d-area").textContent = k.citizen_area || "—";
     $("d-agency").textContent = k.agency || "—";
     $("d-claimed").textContent = k.claimed_by || t("wr.unclaimed");
     $("d-text").textContent = k.summary;
+    drawCitizenCalls(k.citizen_calls);
     var mine = k.claimed_by === me, active = k.status !== "closed";
     $("claim").hidden = !!k.claimed_by || !active;
     $("work").hidden = !(mine && active);
@@ -93,6 +98,22 @@
       cell(tr, when(h.at)); cell(tr, h.by); cell(tr, t("ticket." + h.status)); cell(tr, historyNote(h));
       if (h.public) { tr.className = "public"; }
       body.appendChild(tr);
+    });
+  }
+
+  // The calls from the request's phone number (only on the ticket itself: the claimer's or a supervisor's view).
+  function drawCitizenCalls(calls) {
+    var ul = $("d-calls");
+    ul.replaceChildren();
+    var lines = (calls || []).map(function (c) {
+      return [when(c.started_at), c.queue ? t("queue." + c.queue) : "", c.outcome ? t("call." + c.outcome) : ""]
+        .filter(function (part) { return part; }).join(" · ");
+    });
+    if (!lines.length) { lines = [t(calls ? "pop.none" : "wr.calls_after_claim")]; }
+    lines.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text;
+      ul.appendChild(li);
     });
   }
 

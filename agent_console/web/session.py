@@ -23,6 +23,7 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_API_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/openapi.json"})
 PUBLIC_API_PREFIX = "/api/v1/public/"      # the citizen portal's API: no sign-in (agent_console/api/portal.py)
+GATEWAY_API_PREFIX = "/api/v1/sms/"        # the SMS gateway's callbacks: its own secret (agent_console/api/sms.py)
 LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/login"})
 TOO_MANY = ("Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây. / "
             "Too many failed sign-ins. Please try again in {seconds} seconds.")
@@ -66,7 +67,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if request.method == "POST" and request.path in LOGIN_PATHS:
         return await _limited_login(request, handler)
     if (not request.path.startswith("/api/") or request.path in PUBLIC_API_PATHS
-            or request.path.startswith(PUBLIC_API_PREFIX)):
+            or request.path.startswith(PUBLIC_API_PREFIX) or request.path.startswith(GATEWAY_API_PREFIX)):
         return await handler(request)
     challenge = {"WWW-Authenticate": 'Bearer realm="1022"'}
     scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")

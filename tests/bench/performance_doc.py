@@ -15,6 +15,24 @@ def _row(*cells: object) -> str:
     return "| " + " | ".join("—" if c is None else str(c) for c in cells) + " |"
 
 
+def channels_table(channels: dict) -> list[str]:
+    """Issue 14: the SMS burst through Kannel and the portal burst (tests/bench/channels.py)."""
+    sms, web = channels.get("sms", {}), channels.get("portal", {})
+    return [f"Written channels (run {channels.get('finished_at', '?')}): {sms.get('sent')} SMS through Kannel "
+            f"(fakesmsc offering {sms.get('rate_offered_per_s')}/s) and {web.get('submitted')} portal submissions "
+            "(20 at a time), each into a console on its own PostgreSQL.", "",
+            _row("Measure", "SMS (Kannel)", "Portal"), _row("---", "---", "---"),
+            _row("Sent / submitted", sms.get("sent"), web.get("submitted")),
+            _row("Stored (SMS: messages; portal: tickets)", sms.get("stored"), web.get("tickets")),
+            _row("Tickets (SMS: one per sender, the rest follow-ups)",
+                 f"{sms.get('tickets')} (+{sms.get('follow_ups')} follow-ups)", web.get("tickets")),
+            _row("Lost", sms.get("lost"), web.get("lost")),
+            _row("Doubled", sms.get("doubled"), web.get("doubled")),
+            _row("Time until all are tickets (s)", sms.get("all_stored_s"), web.get("all_tickets_s")),
+            _row("Throughput (per s)", sms.get("per_s"), web.get("per_s")),
+            _row("Answers back at the SMSC / codes returned", sms.get("answers_at_smsc"), web.get("distinct_codes"))]
+
+
 def surge_table(surge: dict) -> list[str]:
     on, bare = surge.get("controller_on", {}), surge.get("bare_asterisk", {})
     params = surge.get("params", {})
@@ -107,6 +125,8 @@ def render(results: dict, doc: Path = DOC) -> None:
         lines += reports_table(results["reports"]) + [""]
     if "surge" in results:
         lines += surge_table(results["surge"]) + [""]
+    if "channels" in results:
+        lines += channels_table(results["channels"]) + [""]
     if "edge" in results:
         lines += edge_tables(results["edge"]) + [""]
     if "fanout" in results:

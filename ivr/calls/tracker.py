@@ -15,7 +15,7 @@ from db.records import CallRecord, IvrStep
 from ivr.calls.caller_steps import note_emergency_step, note_survey_step
 from ivr.calls.live_call import LiveCall
 from ivr.calls.outcome import decide_outcome
-from ivr.constants import LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
+from ivr.constants import CALLBACK_ID_PREFIX, LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
 
 Event = Mapping[str, str]
 Sink = Callable[[CallRecord], None]
@@ -90,6 +90,8 @@ class CallTracker:
                 return  # a call that began before we were listening: the reconciler adopts it
             if linkedid.startswith(LISTEN_ID_PREFIX):
                 return  # a supervisor's phone listening to a call (ivr/acd/listen.py): not a call
+            if linkedid.startswith(CALLBACK_ID_PREFIX):
+                return  # a callback's placeholder or citizen's leg (ivr/callbacks/): in callback_requests
             call = self.calls[linkedid] = LiveCall(CallRecord(linkedid=linkedid, started_at=at))
         self._note_caller(call, event)
         if handler(call, event, at):

@@ -26,8 +26,8 @@ Handler = Callable[[Event], None]
 
 
 # keep-place callbacks (ivr/callbacks/service.py): a placeholder joined its queue, reached an agent or
-# went away; the citizen's leg answered or not
-CALLBACK_EVENTS = ("QueueCallerJoin", "AgentConnect", "Hangup", "OriginateResponse")
+# went away; the citizen's leg answered or not (and its DIALSTATUS: UserEvent CallbackDial)
+CALLBACK_EVENTS = ("QueueCallerJoin", "AgentConnect", "Hangup", "OriginateResponse", "UserEvent")
 
 
 class EventRoutes:

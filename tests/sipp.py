@@ -276,6 +276,14 @@ class SippRunner:
                                  ["-m", str(calls), "-mp", str(free_udp_port(pair=True))],
                                  port, timeout)
 
+    async def start_citizen_trunk_no_answer(self, port: int, *, calls: int = 1,
+                                            timeout: float = 120) -> SippProcess:
+        """The citizens' trunk where the phone rings until Asterisk gives up (CANCEL) `calls` times."""
+        workdir = self._workdir("citizen-trunk-no-answer")
+        scenario = self._scenario("uas_citizen_noanswer.xml", workdir)
+        return await self._start("citizen-trunk-no-answer", scenario, workdir, ["-m", str(calls)],
+                                 port, timeout)
+
 
 def _dtmf_actions(digits: str, workdir: Path) -> str:
     """One pcap replay per digit, 1 s apart (each recording lasts well under a second); a ','

@@ -103,7 +103,7 @@ def citizen_originate(number: str, attempt_id: int, serial: int, bridge_to: str,
     return {"Channel": f"Local/{number}@{CONTEXT_CITIZEN_OUT}/n", "Application": "Bridge",
             "Data": f"{bridge_to},x", "CallerID": '"1022" <1022>', "Timeout": str((ring_s + 10) * 1000),
             "ChannelId": ident, "OtherChannelId": f"{ident}-2", "Async": "true",
-            "Variable": f"CITIZEN_RING_S={ring_s}"}
+            "Variable": f"CITIZEN_RING_S={ring_s},CB_ATTEMPT={attempt_id}"}
 
 
 def far_end(placeholder_channel: str) -> str:
@@ -113,10 +113,18 @@ def far_end(placeholder_channel: str) -> str:
     return placeholder_channel[:-2] + ";2"
 
 
-def dial_result(event: Mapping[str, str]) -> str:
-    """answered | no_answer | busy | congestion | failed, from an OriginateResponse."""
+_DIAL_STATUS = {"NOANSWER": "no_answer", "BUSY": "busy", "CONGESTION": "congestion", "ANSWER": "answered"}
+USEREVENT_DIAL = "CallbackDial"
+
+
+def dial_result(event: Mapping[str, str], dial_status: str | None = None) -> str:
+    """answered | no_answer | busy | congestion | failed, from an OriginateResponse (and the
+    DIALSTATUS citizen-out reported in its UserEvent CallbackDial, which says more than the
+    Local channel's Reason)."""
     if event.get("Response") == "Success":
         return "answered"
+    if dial_status in _DIAL_STATUS and dial_status != "ANSWER":
+        return _DIAL_STATUS[dial_status]
     return _NOT_ANSWERED.get(event.get("Reason", ""), "failed")
 
 

@@ -44,6 +44,7 @@ class CallbackService:
         self._place_at: dict[int, datetime] = {}    # request id → the place it keeps
         self._joined: dict[str, asyncio.Event] = {}  # placeholder Uniqueid → joined its queue
         self._dropping: set[int] = set()             # placeholders we hang up ourselves
+        self._dial_status: dict[int, str] = {}       # attempt id → DIALSTATUS (UserEvent CallbackDial)
         self._placing = asyncio.Lock()
         self._serial = itertools.count(int(time.time() * 1000))
         self._tasks: set[asyncio.Task[None]] = set()
@@ -80,9 +81,13 @@ class CallbackService:
             self._joined.setdefault(uniqueid, asyncio.Event()).set()
         elif name == "AgentConnect" and request_id is not None:
             self.spawn(self._dial(request_id, event), f"callback-dial-{request_id}")
+        elif name == "UserEvent" and event.get("UserEvent") == placement.USEREVENT_DIAL:
+            if event.get("Attempt", "").isdigit():
+                self._dial_status[int(event["Attempt"])] = event.get("Status", "")
         elif name == "OriginateResponse" and placement.attempt_of(uniqueid) is not None:
-            self.spawn(self._finish(placement.attempt_of(uniqueid), placement.dial_result(event)),
-                       f"callback-result-{uniqueid}")
+            attempt = placement.attempt_of(uniqueid)
+            result = placement.dial_result(event, self._dial_status.pop(attempt, None))
+            self.spawn(self._finish(attempt, result), f"callback-result-{uniqueid}")
         elif name == "Hangup" and request_id is not None and event.get("Channel", "").endswith(";1"):
             self._placeholder_gone(request_id)
 

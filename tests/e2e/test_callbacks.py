@@ -130,3 +130,66 @@ async def _three(entries_coro):
 async def _state(pool, number: str, state: str):
     rows = await request_rows(pool, number)
     return rows[-1] if rows and rows[-1]["state"] == state else None
+
+
+def requests_of(pool, number: str):
+    return lambda: request_rows(pool, number)
+
+
+async def test_no_answer_is_retried_after_the_delay_then_goes_to_the_worklist(asterisk_factory, make_pg_cluster,
+                                                                             tmp_path):
+    pbx, pool, controller = await callback_stack(asterisk_factory, make_pg_cluster, tmp_path, callback_ring_s=5,
+                                                 callback_retry_delay_s=4, callback_attempts=2)
+    number = "0911000011"
+    try:
+        async with SippRunner(pbx.options.sip_port) as sipp:
+            trunk = await sipp.start_citizen_trunk_no_answer(trunk_port(pbx), calls=2, timeout=150)
+            caller = await sipp.sipp_call(PRESS_CALLBACK, hold_s=60, caller=number)
+            assert await caller.wait(60) == 0, caller.errors()
+            phone = await sipp.start_agent(AGENT, await sip_password(pool, AGENT), talk_s=60, calls=2, timeout=150)
+            await controller.agents.login(AGENT)
+            row = await until(lambda: _state(pool, number, "to_worklist"), 120, "the request in the worklist")
+            assert await trunk.wait(30) == 0, trunk.errors()
+            phone.kill()
+            received = [m for m in trunk.messages() if not m.sent]
+        attempts = await pool.fetch("SELECT * FROM callback_attempts WHERE request_id = $1 ORDER BY id", row["id"])
+    finally:
+        await controller.stop()
+        await pool.close()
+    assert row["attempts"] == 2 and row["reached_at"] is None
+    assert [a["result"] for a in attempts] == ["no_answer", "no_answer"], [dict(a) for a in attempts]
+    assert attempts[0]["ended_at"] <= attempts[1]["started_at"]
+    # On the trunk: INVITE, CANCEL, then — the retry delay later — the second INVITE; never two at once.
+    messages = [(m.at, m.first_line.split()[0]) for m in received]
+    kinds = [kind for _, kind in messages if kind in ("INVITE", "CANCEL")]
+    assert kinds == ["INVITE", "CANCEL", "INVITE", "CANCEL"], messages
+    times = [at for at, kind in messages if kind in ("INVITE", "CANCEL")]
+    assert all(f"sip:{number}@" in m.first_line for m in received if m.first_line.startswith("INVITE"))
+    assert times[2] - times[1] >= 4 - 0.5, times
+
+
+async def test_the_same_number_twice_is_one_request_at_the_earlier_place(asterisk_factory, make_pg_cluster,
+                                                                         tmp_path):
+    pbx, pool, controller = await callback_stack(asterisk_factory, make_pg_cluster, tmp_path)
+    events = Events(controller)
+    number, other = "0911000021", "0911000022"
+    try:
+        async with SippRunner(pbx.options.sip_port) as sipp:
+            first = await sipp.sipp_call(PRESS_CALLBACK, hold_s=60, caller=number)
+            await until(lambda: events.joined(number), 20, "the first call in the queue")
+            middle = await sipp.sipp_call("2", hold_s=120, caller=other)
+            await until(lambda: events.joined(other), 20, "another caller in the queue")
+            second = await sipp.sipp_call(PRESS_CALLBACK, hold_s=60, caller=number)
+            assert await first.wait(60) == 0, first.errors()
+            assert await second.wait(60) == 0, second.errors()
+            rows = await request_rows(pool, number)
+            entries = await queue_entries(controller)
+            middle.kill()
+    finally:
+        await controller.stop()
+        await pool.close()
+    assert [(r["state"], r["merged_into"]) for r in rows] == [("waiting", None), ("cancelled", rows[0]["id"])]
+    assert rows[0]["place_at"] < rows[1]["place_at"]
+    # One placeholder, at the earlier place: ahead of the caller who joined between the two calls.
+    assert [e["CallerIDNum"] for e in entries] == [number, other], entries
+    assert entries[0]["Uniqueid"].startswith(f"cb-{rows[0]['id']}-")

@@ -122,9 +122,20 @@ class CallbackService:
                 self._joined.pop(fields["ChannelId"], None)
             log.info("callback %d: placeholder in %s at position %d", request_id, row["queue"], position)
 
-    async def resync(self) -> None:
+    async def resync(self, attempts: int = 60, pause_s: float = 0.5) -> None:
         """After a (re)connect: adopt the placeholders Asterisk still has, close attempts whose
-        citizen leg is gone, re-create missing placeholders in their original order."""
+        citizen leg is gone, re-create missing placeholders in their original order. Asterisk
+        answers AMI before app_queue is loaded after a restart: refused actions are retried."""
+        for attempt in range(attempts):
+            try:
+                return await self._resync()
+            except AmiActionFailed as exc:
+                if attempt == attempts - 1:
+                    raise
+                log.info("callback resync: %s; retrying", exc)
+                await asyncio.sleep(pause_s)
+
+    async def _resync(self) -> None:
         channels = await self._ami.collect("CoreShowChannels")
         present = {placement.request_of(c.get("Uniqueid", "")): c.get("Channel", "") for c in channels
                    if c.get("Channel", "").endswith(";1")}

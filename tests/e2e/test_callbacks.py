@@ -4,16 +4,24 @@ Asterisk instance, so its controller is the only one acting on its placeholders.
 from __future__ import annotations
 
 
+import os
+import signal
+import subprocess
+import sys
+
 import asyncpg
 import pytest
 
 from db.agents import list_sip_credentials
 from db.demo import load_demo_data
 from db.migrate import migrate
+from ivr.ami.client import AmiClient, AmiError
 from ivr.app import Controller
 from ivr.system import db_params
 from runtime.asterisk import AgentEndpoint
 from tests.fixtures.controller import controller_settings
+from tests.integration.test_nothing_lost import REPO, controller_healthy
+from tests.ports import free_port
 from tests.sipp import SippRunner
 from tests.waiting import until
 
@@ -193,3 +201,88 @@ async def test_the_same_number_twice_is_one_request_at_the_earlier_place(asteris
     # One placeholder, at the earlier place: ahead of the caller who joined between the two calls.
     assert [e["CallerIDNum"] for e in entries] == [number, other], entries
     assert entries[0]["Uniqueid"].startswith(f"cb-{rows[0]['id']}-")
+
+
+def controller_process(pbx, url: str, state, http_port: int):
+    o = pbx.options
+    env = {**os.environ, "DATABASE_URL": url, "IVR_AMI_PORT": str(o.ami_port), "IVR_AGI_PORT": str(o.agi_port),
+           "IVR_HTTP_PORT": str(http_port), "IVR_AMI_USER": o.ami_user, "IVR_AMI_SECRET": o.ami_secret,
+           "IVR_STATE_DIR": str(state), "IVR_CALLBACK_RETRY_DELAY": "3", "IVR_CALLBACK_ATTEMPTS": "2"}
+    log = open(state / "controller.log", "ab")
+    return subprocess.Popen([sys.executable, "-m", "ivr", "controller"], cwd=REPO, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+async def placeholders_in_line(ami, count: int):
+    try:
+        events = await ami.collect("QueueStatus", Queue="cdc")
+    except AmiError:            # Asterisk restarting
+        return None
+    entries = sorted((e for e in events if e.get("Event") == "QueueEntry"), key=lambda e: int(e["Position"]))
+    mine = [e for e in entries if e.get("Uniqueid", "").startswith("cb-")]
+    return entries if len(mine) == count == len(entries) else None
+
+
+async def test_three_pending_callbacks_survive_a_controller_kill_and_an_asterisk_restart(
+        asterisk_factory, make_pg_cluster, tmp_path):
+    cluster = await make_pg_cluster()
+    await cluster.create_database("cb")
+    url = cluster.dsn("cb")
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
+    await migrate(pool)
+    await load_demo_data(pool)
+    agents = tuple(AgentEndpoint(a["ext"], a["sip_password"]) for a in await list_sip_credentials(pool))
+    pbx = await asterisk_factory(db=db_params(url), agents=agents, queue_max_wait_s=300)
+    ami = AmiClient("127.0.0.1", pbx.options.ami_port, pbx.options.ami_user, pbx.options.ami_secret)
+    await ami.start()
+    await ami.wait_connected(10)
+    joined: list[str] = []
+    ami.subscribe(lambda e: joined.append(e.get("CallerIDNum", "")) if e.get("Event") == "QueueCallerJoin" else None)
+    numbers = ["0911000031", "0911000032", "0911000033"]
+    http_port = free_port()
+    killed = controller_process(pbx, url, tmp_path, http_port)
+    controller = None
+    try:
+        await until(lambda: controller_healthy(http_port), 40, "the controller to be healthy")
+        async with SippRunner(pbx.options.sip_port) as sipp:
+            callers = []
+            for number in numbers:
+                callers.append(await sipp.sipp_call(PRESS_CALLBACK, hold_s=60, caller=number))
+                await until(lambda: number in joined, 20, f"{number} in the queue")
+            for caller in callers:
+                assert await caller.wait(60) == 0, caller.errors()
+            before = await until(lambda: placeholders_in_line(ami, 3), 20, "three placeholders in line")
+            assert [e["CallerIDNum"] for e in before] == numbers
+            killed.send_signal(signal.SIGKILL)
+            killed.wait(timeout=10)
+            # The restarted controller adopts the three placeholders: none twice, the same order.
+            settings = controller_settings(pbx, url, tmp_path, wrapup_limit_s=5, callback_ring_s=10)
+            controller = Controller(settings, url)
+            await controller.start()
+            await until(lambda: len(controller.callbacks.placeholders) == 3, 20, "the placeholders adopted")
+            adopted = await placeholders_in_line(ami, 3)
+            assert [e["Uniqueid"] for e in adopted] == [e["Uniqueid"] for e in before]
+            # Asterisk restarts: every placeholder is gone; the controller re-creates them in order.
+            await pbx.stop()
+            await pbx.start()
+            after = await until(lambda: placeholders_in_line(ami, 3), 60, "three placeholders after the restart")
+            assert [e["CallerIDNum"] for e in after] == numbers
+            assert not {e["Uniqueid"] for e in after} & {e["Uniqueid"] for e in before}
+            # An agent: the three citizens are called back in their order.
+            trunk = await sipp.start_citizen_trunk(trunk_port(pbx), hold_s=2, calls=3, timeout=150)
+            phone = await sipp.start_agent(AGENT, await sip_password(pool, AGENT), talk_s=30, calls=3, timeout=150)
+            await controller.agents.login(AGENT)
+            for number in numbers:
+                await until(lambda: _state(pool, number, "connected"), 90, f"{number} called back")
+            dialled = [line.split()[1] for _, line in invites(trunk)]
+            assert await trunk.wait(30) == 0, trunk.errors()
+            phone.kill()
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+            killed.wait(timeout=10)
+        if controller is not None:
+            await controller.stop()
+        await ami.stop()
+        await pool.close()
+    assert [uri.split("@")[0] for uri in dialled] == [f"sip:{n}" for n in numbers]

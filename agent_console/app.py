@@ -11,7 +11,7 @@ import asyncio
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import (agents, auth, callers, calls, listen, portal, reports, sign_in_locks, tickets, written,
+from agent_console.api import (agents, auth, callbacks, callers, calls, listen, portal, reports, sign_in_locks, tickets, written,
                                wrapups)
 from agent_console.api import health as health_api
 from agent_console.api import metrics as metrics_api
@@ -59,7 +59,7 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[LIVE_CALLS] = live_calls
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
-                  sign_in_locks.routes, portal.routes, written.routes, pages.routes):
+                  sign_in_locks.routes, portal.routes, written.routes, callbacks.routes, pages.routes):
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)

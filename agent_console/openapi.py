@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
+from agent_console import openapi_callbacks
 from agent_console.openapi_parts import error as _error
 
 routes = web.RouteTableDef()
@@ -174,6 +175,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_listen.PATHS,
         **openapi_admin.PATHS,
         **openapi_written.PATHS,
+        **openapi_callbacks.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},

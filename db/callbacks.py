@@ -145,3 +145,28 @@ def _api_row(row: asyncpg.Record) -> dict[str, Any]:
     item["linked_calls"] = list(dict.fromkeys(linked))
     del item["attempt_linkedids"]
     return item
+
+
+_SUMMARY = """
+SELECT count(*) FILTER (WHERE merged_into IS NULL)                                   AS requested,
+       count(*) FILTER (WHERE state = 'connected')                                   AS reached,
+       count(*) FILTER (WHERE state = 'to_worklist')                                 AS failed,
+       count(*) FILTER (WHERE merged_into IS NOT NULL)                               AS merged,
+       count(*) FILTER (WHERE state IN ('waiting', 'dialling', 'retry_wait'))        AS pending,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM reached_at - requested_at))
+           FILTER (WHERE state = 'connected')                                        AS reached_median_s,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM reached_at - requested_at))
+           FILTER (WHERE state = 'connected')                                        AS reached_p90_s
+  FROM callback_requests
+ WHERE requested_at >= $1 AND requested_at < $2
+"""
+
+
+async def callback_summary(con: Queryable, start: datetime, end: datetime) -> dict[str, Any]:
+    """Callbacks requested in [start, end): requested (merged ones not counted twice), reached,
+    failed (to the worklist after the last attempt), merged, still pending, and the time from the
+    request to reaching the citizen (median, 90th percentile, seconds). docs/metrics.md#callbacks."""
+    row = json_row(await con.fetchrow(_SUMMARY, start, end))
+    for key in ("reached_median_s", "reached_p90_s"):
+        row[key] = round(row[key], 1) if row[key] is not None else None
+    return row

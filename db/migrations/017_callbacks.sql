@@ -44,3 +44,9 @@ CREATE TABLE callback_attempts (
     linkedid     text
 );
 CREATE UNIQUE INDEX callback_attempts_one_open_idx ON callback_attempts (request_id) WHERE ended_at IS NULL;
+
+-- The caller who booked a callback (step callback=<id>) did not abandon: outcome callback_requested.
+ALTER TABLE calls DROP CONSTRAINT calls_outcome_check;
+ALTER TABLE calls ADD CONSTRAINT calls_outcome_check CHECK (outcome IN (
+    'abandoned_ivr', 'short_abandon', 'abandoned_queue', 'answered', 'transferred_115', 'emergency_fallback',
+    'left_message', 'failed', 'callback_requested'));

@@ -135,9 +135,11 @@ class CallTracker:
             record.branch, record.emergency = 1, True
         elif kind == "message":
             record.outcome = "left_message"
+        elif kind == "callback":
+            record.outcome = "callback_requested"    # the placeholder keeps the place: not an abandon
         elif kind == "transfer" and value == "115":
             record.branch = 1
-        return kind in ("branch", "fallback", "message", "transfer")
+        return kind in ("branch", "fallback", "message", "transfer", "callback")
 
     def _on_queue_join(self, call: LiveCall, event: Event, at: datetime) -> bool:
         queue = event.get("Queue", "")

@@ -118,6 +118,11 @@ async def test_fairness_the_callback_keeps_the_place_of_the_first_caller(asteris
             assert row["attempts"] == 1 and row["reached_at"] is not None
             assert row["callback_linkedid"].startswith("cb-") and row["original_linkedid"]
             assert row["agent_ext"] == AGENT
+            # A's own call is not an abandon: its record says the caller booked a callback.
+            original = await until(lambda: pool.fetchrow(
+                "SELECT outcome, linkedid FROM calls WHERE caller_number = $1 AND outcome IS NOT NULL", a), 20,
+                "A's call record")
+            assert original["outcome"] == "callback_requested" and original["linkedid"] == row["original_linkedid"]
             connect_b = events.of("AgentConnect", CallerIDNum=b)[0]
             answered_a = events.of("OriginateResponse", Response="Success")
             assert answered_a and float(answered_a[0]["Timestamp"]) < float(connect_b["Timestamp"])

@@ -88,7 +88,7 @@
     $("pop-branch").textContent = msg.queue ? (msg.branch ? msg.branch + " · " : "") + t("queue." + msg.queue) : "—";
     $("pop-emergency").hidden = !msg.emergency;
     $("pop-callback").hidden = String(msg.linkedid || "").indexOf("cb-") !== 0;   // a keep-place callback's placeholder
-    $("pop-callback-row").hidden = true;
+    $("pop-callback-label").hidden = $("pop-callback-info").hidden = true;
     $("pop-path").textContent = pathText(msg.ivr_path);
     fillList("pop-calls", []);
     fillList("pop-tickets", []);
@@ -253,8 +253,9 @@
     var minutes = Math.max(0, Math.round((Date.now() - Date.parse(msg.requested_at)) / 60000));
     $("screen-pop").hidden = false;
     $("pop-callback").hidden = false;
-    $("pop-callback-row").hidden = false;
+    $("pop-callback-label").hidden = $("pop-callback-info").hidden = false;
     $("pop-number").textContent = msg.number;
+    $("pop-branch").textContent = msg.branch + " · " + t("queue." + CALLBACK_QUEUES[msg.branch]);
     $("pop-callback-info").textContent = [msg.number, msg.branch + " · " + t("queue." + CALLBACK_QUEUES[msg.branch]),
       t("callback.lang." + msg.language), minutes + " " + t("callback.ago"), t("callback.state." + msg.state)].join(" — ");
   }

@@ -57,3 +57,34 @@ async def test_a_supervisor_sees_the_callbacks_and_an_agent_does_not(controller,
     await page.wait_for_function(
         "() => [...document.querySelectorAll('#cb-rows tr')].every(tr => tr.dataset.state === 'connected')")
     assert await page.locator(f'#cb-rows tr[data-id="{waiting["id"]}"]').count() == 0
+
+
+async def test_the_agents_screen_pop_says_it_is_a_callback(controller, new_page):
+    """The controller's live message when a callback's placeholder reaches the agent (ivr/callbacks/
+    service.py: _announce) is drawn on the agent's page: number, branch, language, how long ago."""
+    asked = (datetime.now(timezone.utc) - timedelta(minutes=4)).isoformat()
+    for width, height in ((1366, 768), (390, 844)):
+        page = await new_page(width, height)
+        await sign_in(page, controller, AGENT)
+        await page.wait_for_function("() => window.I18N && document.querySelector('#my-state')")
+        message = {"type": "callback", "ext": AGENT, "request_id": 7, "number": "0966000777", "branch": 3,
+                   "language": "en", "state": "dialling", "requested_at": asked, "attempts": 1,
+                   "original_linkedid": "1796000000.7"}
+        await until_shown(page, controller, message)
+        assert await page.is_visible("#pop-callback")
+        info = await page.text_content("#pop-callback-info")
+        assert info == "0966000777 — 3 · Mạng lưới Thầy thuốc đồng hành — Tiếng Anh — 4 phút trước — Đang gọi", info
+        assert await page.text_content("#pop-number") == "0966000777"
+        await page.screenshot(path=str(SCREENSHOTS / f"agent-callback-{width}x{height}.png"), full_page=False)
+
+
+async def until_shown(page, controller, message) -> None:
+    """Publish until the page (its WebSocket connected by now or soon) shows the pop."""
+    for _ in range(50):
+        controller.live.publish(message)
+        try:
+            await page.wait_for_selector("#pop-callback-info:not([hidden])", timeout=200)
+            return
+        except Exception:       # not connected yet: publish again
+            continue
+    raise AssertionError("the callback never showed on the agent's page")

@@ -285,10 +285,10 @@ class SippRunner:
                                  port, timeout)
 
 
-def _dtmf_actions(digits: str, workdir: Path) -> str:
+def _dtmf_actions(digits: str, workdir: Path | None = None) -> str:
     """One pcap replay per digit, 1 s apart (each recording lasts well under a second); a ','
     is a second without a key. Replaces the scenario's whole <nop> of the default digit.
-    With more than one key, each recording is a renumbered copy (`renumbered_pcap`): the shipped
+    With more than one key and a `workdir`, each recording is a renumbered copy there (`renumbered_pcap`): the shipped
     ones have unrelated RTP sequence numbers, and Asterisk drops an event whose numbers go back
     (the 1 after a * of the shipped files is never heard)."""
     parts = []
@@ -301,7 +301,7 @@ def _dtmf_actions(digits: str, workdir: Path) -> str:
         pcap = PCAP_DIR / f"dtmf_2833_{PCAP_NAMES.get(digit, digit)}.pcap"
         if not pcap.exists():
             raise SippError(f"no RFC 2833 recording for {digit!r} ({pcap})")
-        if len(keys) > 1:
+        if len(keys) > 1 and workdir is not None:
             pcap = renumbered_pcap(pcap, workdir / f"key{index:02d}.pcap", index)
         parts.append(f'<nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
     return "\n  ".join(parts)

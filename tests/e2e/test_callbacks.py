@@ -291,3 +291,28 @@ async def test_three_pending_callbacks_survive_a_controller_kill_and_an_asterisk
         await ami.stop()
         await pool.close()
     assert [uri.split("@")[0] for uri in dialled] == [f"sip:{n}" for n in numbers]
+
+
+async def test_surge_mode_offers_the_callback_at_queue_entry(asterisk_factory, make_pg_cluster, tmp_path):
+    """AstDB surge/cdc = 1 (the surge switch's key): the offer comes before the queue, so * right after
+    the branch key books a callback; with surge off the same keys do not."""
+    pbx, pool, controller = await callback_stack(asterisk_factory, make_pg_cluster, tmp_path)
+    events = Events(controller)
+    surge, calm = "0911000041", "0911000042"
+    try:
+        async with SippRunner(pbx.options.sip_port) as sipp:
+            await controller.ami.send("DBPut", Family="surge", Key="cdc", Val="1")
+            caller = await sipp.sipp_call("2*1", hold_s=40, caller=surge)
+            assert await caller.wait(60) == 0, caller.errors()
+            rows = await request_rows(pool, surge)
+            assert [(r["state"], r["queue"], r["queue_position"]) for r in rows] == [("waiting", "cdc", None)]
+            await controller.ami.send("DBDel", Family="surge", Key="cdc")
+            quiet = await sipp.sipp_call("2*1", hold_s=12, caller=calm)
+            await until(lambda: events.joined(calm), 20, "the caller in the queue")
+            await quiet.wait(40)
+            assert await request_rows(pool, calm) == []
+    finally:
+        await controller.stop()
+        await pool.close()
+    steps = [e for e in events.of("UserEvent", UserEvent="IvrStep", Step="callback")]
+    assert [s.get("CallerIDNum") for s in steps] == [surge], steps

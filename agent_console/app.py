@@ -11,8 +11,8 @@ import asyncio
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import (agencies, agents, auth, callers, calls, listen, portal, reports, sign_in_locks, sms, tickets,
-                               written, wrapups)
+from agent_console.api import (agencies, agents, auth, callbacks, callers, calls, listen, portal, reports, sign_in_locks,
+                               sms, tickets, written, wrapups)
 from agent_console.api import followups as followups_api
 from agent_console.api import surge as surge_api
 from agent_console.api import health as health_api
@@ -69,7 +69,8 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[SMS_SENDER] = sms_sender
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
-                  sign_in_locks.routes, portal.routes, written.routes, agencies.routes, sms.routes, pages.routes):
+                  sign_in_locks.routes, portal.routes, written.routes, agencies.routes, sms.routes, callbacks.routes,
+                  pages.routes):
         app.router.add_routes(table)
     for table in (followups_api.routes, surge_api.routes):     # the worklist and the surge switch (issue 13)
         app.router.add_routes(table)

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
-from agent_console import openapi_agencies, openapi_reports, openapi_sms
+from agent_console import openapi_agencies, openapi_callbacks, openapi_reports, openapi_sms
 from agent_console.openapi_parts import error as _error
 from agent_console import openapi_followups  # issue 13: the worklist and the surge switch
 
@@ -182,6 +182,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_reports.PATHS,
         **openapi_agencies.PATHS,
         **openapi_sms.PATHS,
+        **openapi_callbacks.PATHS,
         "/api/v1/openapi.json": {"get": {
             "summary": "This document", "security": [], "operationId": "openapi",
             "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},

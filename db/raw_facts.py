@@ -11,6 +11,7 @@ SELECT DISTINCT c.linkedid
   FROM cel c
  WHERE c.eventtype = 'LINKEDID_END' AND c.eventtime > now() - make_interval(hours => $1)
    AND c.linkedid NOT LIKE 'listen-%'
+   AND c.linkedid NOT LIKE 'cb-%'
    AND NOT EXISTS (SELECT 1 FROM calls k WHERE k.linkedid = c.linkedid AND k.outcome IS NOT NULL)
    AND c.linkedid NOT LIKE 'followup-%'
  LIMIT $2

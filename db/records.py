@@ -16,13 +16,14 @@ OUTCOMES = (
     "emergency_fallback",  # branch 1, 115 unreachable: answered by an agent first in line
     "left_message",        # waited the maximum and left a message (a ticket follows)
     "failed",              # anything else (congestion, dialplan error)
+    "callback_requested",  # pressed * in a queue and booked a keep-place callback: not an abandon
 )
 
 
 @dataclass(frozen=True)
 class IvrStep:
     at: datetime
-    kind: str          # language | key | invalid | timeout | branch | dial | transfer | fallback | message | survey
+    kind: str          # language | key | invalid | timeout | branch | dial | transfer | fallback | message | survey | callback
     value: str
 
 

@@ -31,6 +31,7 @@ from ivr.ami.client import AmiClient
 from ivr.calls.live_view import LiveCallView
 from ivr.calls.reconcile import Reconciler
 from ivr.calls.tracker import CallTracker
+from ivr.callbacks.service import CallbackService
 from ivr.config import Settings
 from ivr.console_server import ConsoleServer
 from ivr.events import EventRoutes, event_routes
@@ -81,7 +82,7 @@ class Controller:
         """Start order; stop is the reverse. The agent service is stopped after the AMI client
         (its wrap-up timers may still send a QueuePause until then)."""
         recordings = [self.recordings] if self.recordings is not None else []
-        return [self.writer, self.agent_states, self.listen_outcomes, self.agi, self.agents, self.ami,
+        return [self.writer, self.agent_states, self.listen_outcomes, self.agi, self.agents, self.callbacks, self.ami,
                 self.reconciler, self.health, *recordings, self.console]
 
     def _wire(self, pool: asyncpg.Pool) -> None:
@@ -94,13 +95,18 @@ class Controller:
         self.ami = AmiClient("127.0.0.1", settings.ami_port, settings.ami_user, settings.ami_secret)
         self.agents = AgentService(self.ami, pool, self.agent_states.submit,
                                    wrapup_limit_s=settings.wrapup_limit_s, bus=self.live.agent_states)
-        self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes)
+        self.callbacks = CallbackService(self.ami, pool, retry_delay_s=settings.callback_retry_delay_s,
+                                         max_attempts=settings.callback_attempts, ring_s=settings.callback_ring_s,
+                                         publish=self.live.publish)
+        self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes,
+                                                self.callbacks)
         self.ami.subscribe(self.events.dispatch)
         self.reconciler = Reconciler(pool, self.tracker, self.writer.submit, self.ami,
                                      short_abandon_s=settings.short_abandon_s)
         self.ami.on_connected(self.reconciler.on_connected)
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
-        self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(pool))
+        self.ami.on_connected(self.callbacks.resync)
+        self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(pool, self.callbacks))
         self.health = HealthMonitor(pool, self.ami, self.agi)
         # The surge switch lives in PostgreSQL; Asterisk's AstDB copy is rewritten after every (re)connect.
         self.surge = SurgeMirror(self.ami, pool)

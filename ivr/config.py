@@ -50,6 +50,9 @@ class Settings:
     wrapup_limit_s: int = 120
     written_target_h: int = 8       # a written request (portal, SMS) is answered within this many hours
     short_abandon_s: int = 5
+    callback_retry_delay_s: int = 120   # a callback the citizen did not answer is tried again after this
+    callback_attempts: int = 3          # dial attempts per callback before it goes to the worklist
+    callback_ring_s: int = 30           # how long the citizen's phone rings on a callback
     recording_retention_days: int = 90
     timezone: str = "Asia/Ho_Chi_Minh"   # the hotline's day: reports, the wallboard's "today", every date shown
     followup_ring_s: int = 30       # an agent's phone rings this long for a call from the abandoned-call worklist
@@ -96,6 +99,9 @@ class Settings:
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
             written_target_h=_int(env, "IVR_WRITTEN_TARGET_H", 8, 1, 240),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
+            callback_retry_delay_s=_int(env, "IVR_CALLBACK_RETRY_DELAY", 120, 1, 86400),
+            callback_attempts=_int(env, "IVR_CALLBACK_ATTEMPTS", 3, 1, 10),
+            callback_ring_s=_int(env, "IVR_CALLBACK_RING", 30, 5, 120),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),
             timezone=_timezone(env.get("IVR_TIMEZONE") or "Asia/Ho_Chi_Minh"),
             followup_ring_s=_int(env, "IVR_FOLLOWUP_RING_S", 30, 5, 120),

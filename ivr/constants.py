@@ -15,11 +15,17 @@ CONTEXT_IVR_STEP = "ivr-step"       # Gosub that records one step of the caller'
 CONTEXT_LISTEN = "supervisor-listen"  # AMI Originate only: the supervisor's phone listens to an agent's call
 CONTEXT_CITIZEN_OUT = "citizen-out"  # AMI Originate only: a call to a citizen through citizen-trunk
 ENDPOINT_CITIZEN_TRUNK = "citizen-trunk"  # PJSIP endpoint whose contact is IVR_OUTBOUND_URI
+CONTEXT_CALLBACK_KEYS = "ivr-queue-keys"   # queues.conf context=: * in a branch queue asks for a callback
+CONTEXT_CALLBACK_QUEUE = "callback-queue"  # AMI Originate only: the placeholder (;1) waits in the queue
+CONTEXT_CALLBACK_HOLD = "callback-hold"    # the placeholder's far end (;2), bridged to the citizen
 MENU_EXTEN = "1022"
 
 # Uniqueid (hence Linkedid) prefix of the supervisor's listening call (ivr/acd/listen.py, AMI Originate
 # ChannelId): it is not a citizen's call, so the call tracker and the reconciler leave it out.
 LISTEN_ID_PREFIX = "listen-"
+# Uniqueid prefix of a callback's placeholder and of the citizen's leg (ivr/callbacks/placement.py):
+# not a call of its own (the callback is linked to the original call in callback_requests).
+CALLBACK_ID_PREFIX = "cb-"
 
 # Channel variables set by the dialplan or by FastAGI routes.
 VAR_BRANCH = "IVR_BRANCH"

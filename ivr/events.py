@@ -17,11 +17,17 @@ from ivr.acd.service import AgentService
 from ivr.acd.states import AGENT_EVENTS
 from ivr.acd.store import ListenOutcomeWriter
 from ivr.calls.tracker import CallTracker
+from ivr.callbacks.service import CallbackService
 
 log = logging.getLogger(__name__)
 
 Event = Mapping[str, str]
 Handler = Callable[[Event], None]
+
+
+# keep-place callbacks (ivr/callbacks/service.py): a placeholder joined its queue, reached an agent or
+# went away; the citizen's leg answered or not (and its DIALSTATUS: UserEvent CallbackDial)
+CALLBACK_EVENTS = ("QueueCallerJoin", "AgentConnect", "Hangup", "OriginateResponse", "UserEvent")
 
 
 class EventRoutes:
@@ -37,9 +43,10 @@ class EventRoutes:
 
 
 def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
-                 listen_log: ListenOutcomeWriter) -> EventRoutes:
+                 listen_log: ListenOutcomeWriter, callbacks: CallbackService | None = None) -> EventRoutes:
     """The table. `calls` turns events into call records, `agents` into agent states, `live` into
-    the console's live messages, `listen_log` into the listening audit log's outcomes."""
+    the console's live messages, `listen_log` into the listening audit log's outcomes, `callbacks`
+    into keep-place callbacks (placeholders joining and reaching agents, the citizen's dial)."""
     table: dict[str, tuple[Handler, ...]] = {
         # a call's channels and its steps in the menu (UserEvent ivr-step, dialplan/extensions_step.conf)
         "Newchannel":         (calls.handle,),
@@ -63,6 +70,9 @@ def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
         # a supervisor's listening channel (ivr/acd/listen.py)
         "OriginateResponse":  (live.on_listen_event, listen_log.on_listen_event),
     }
+    if callbacks is not None:
+        for name in CALLBACK_EVENTS:
+            table[name] = (*table.get(name, ()), callbacks.on_event)
     _check_complete(table, calls, agents)
     return EventRoutes(table)
 

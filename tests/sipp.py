@@ -181,7 +181,7 @@ class SippRunner:
                   bye_wait_ms: int | None = None, ring_ms: int | None = None) -> Path:
         text = (SCENARIOS / name).read_text()
         if digits is not None:
-            text = DTMF_BLOCK.sub(lambda _: _dtmf_actions(digits), text)
+            text = DTMF_BLOCK.sub(lambda _: _dtmf_actions(digits, workdir), text)
         if bye_wait_ms is not None:
             text = BYE_WAIT.sub(lambda m: f"{m[1]}{bye_wait_ms}{m[3]}", text)
         if ring_ms is not None:
@@ -276,11 +276,23 @@ class SippRunner:
                                  ["-m", str(calls), "-mp", str(free_udp_port(pair=True))],
                                  port, timeout)
 
+    async def start_citizen_trunk_no_answer(self, port: int, *, calls: int = 1,
+                                            timeout: float = 120) -> SippProcess:
+        """The citizens' trunk where the phone rings until Asterisk gives up (CANCEL) `calls` times."""
+        workdir = self._workdir("citizen-trunk-no-answer")
+        scenario = self._scenario("uas_citizen_noanswer.xml", workdir)
+        return await self._start("citizen-trunk-no-answer", scenario, workdir, ["-m", str(calls)],
+                                 port, timeout)
 
-def _dtmf_actions(digits: str) -> str:
+
+def _dtmf_actions(digits: str, workdir: Path | None = None) -> str:
     """One pcap replay per digit, 1 s apart (each recording lasts well under a second); a ','
-    is a second without a key. Replaces the scenario's whole <nop> of the default digit."""
+    is a second without a key. Replaces the scenario's whole <nop> of the default digit.
+    With more than one key and a `workdir`, each recording is a renumbered copy there (`renumbered_pcap`): the shipped
+    ones have unrelated RTP sequence numbers, and Asterisk drops an event whose numbers go back
+    (the 1 after a * of the shipped files is never heard)."""
     parts = []
+    keys = [digit for digit in digits if digit != ","]
     for index, digit in enumerate(digits):
         if index:
             parts.append('<pause milliseconds="1000"/>')
@@ -289,5 +301,22 @@ def _dtmf_actions(digits: str) -> str:
         pcap = PCAP_DIR / f"dtmf_2833_{PCAP_NAMES.get(digit, digit)}.pcap"
         if not pcap.exists():
             raise SippError(f"no RFC 2833 recording for {digit!r} ({pcap})")
+        if len(keys) > 1 and workdir is not None:
+            pcap = renumbered_pcap(pcap, workdir / f"key{index:02d}.pcap", index)
         parts.append(f'<nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
     return "\n  ".join(parts)
+
+
+def renumbered_pcap(source: Path, target: Path, index: int) -> Path:
+    """A copy of an RFC 2833 recording whose RTP sequence numbers and timestamp follow those of
+    key number `index - 1` (each recording has ≤ 20 packets of one event)."""
+    data = bytearray(source.read_bytes())
+    position, packet = 24, 0
+    while position + 16 <= len(data):
+        length = struct.unpack("<I", data[position + 8:position + 12])[0]
+        rtp = position + 16 + length - 16            # 12-byte RTP header + 4-byte telephone-event
+        struct.pack_into(">HI", data, rtp + 2, 20000 + index * 20 + packet, 160000 + index * 16000)
+        position += 16 + length
+        packet += 1
+    target.write_bytes(bytes(data))
+    return target

@@ -87,6 +87,8 @@
     $("pop-name").textContent = msg.caller_name || "—";
     $("pop-branch").textContent = msg.queue ? (msg.branch ? msg.branch + " · " : "") + t("queue." + msg.queue) : "—";
     $("pop-emergency").hidden = !msg.emergency;
+    $("pop-callback").hidden = String(msg.linkedid || "").indexOf("cb-") !== 0;   // a keep-place callback's placeholder
+    $("pop-callback-label").hidden = $("pop-callback-info").hidden = true;
     $("pop-path").textContent = pathText(msg.ivr_path);
     fillList("pop-calls", []);
     fillList("pop-tickets", []);
@@ -262,11 +264,25 @@
     });
   }
 
+  // A keep-place callback reached me: whom we call, for which branch, in which language, asked how long ago.
+  var CALLBACK_QUEUES = { 2: "cdc", 3: "doctors", 4: "violations" };
+  function showCallback(msg) {
+    var minutes = Math.max(0, Math.round((Date.now() - Date.parse(msg.requested_at)) / 60000));
+    $("screen-pop").hidden = false;
+    $("pop-callback").hidden = false;
+    $("pop-callback-label").hidden = $("pop-callback-info").hidden = false;
+    $("pop-number").textContent = msg.number;
+    $("pop-branch").textContent = msg.branch + " · " + t("queue." + CALLBACK_QUEUES[msg.branch]);
+    $("pop-callback-info").textContent = [msg.number, msg.branch + " · " + t("queue." + CALLBACK_QUEUES[msg.branch]),
+      t("callback.lang." + msg.language), minutes + " " + t("callback.ago"), t("callback.state." + msg.state)].join(" — ");
+  }
+
   // -- live --------------------------------------------------------------------------------
   function connected() { loadMe(); loadQueues(); loadCalls(); }    // the snapshot after every (re)connect
 
   function liveMessage(msg) {
     if (msg.type === "ringing" && msg.ext === ME) { showPop(msg); }
+    else if (msg.type === "callback" && msg.ext === ME) { showCallback(msg); }
     else if (msg.type === "agent" && msg.ext === ME) {
       renderState(msg);
       if (msg.state === "ready") { loadCalls(); }

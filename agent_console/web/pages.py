@@ -171,6 +171,11 @@ async def reports_page(request: web.Request) -> web.Response:
     return await _page_for(request, "reports.html", lambda who: who.sees_all_calls, _SUPERVISORS_ONLY)
 
 
+@routes.get("/callbacks", name="callbacks_page")
+async def callbacks_page(request: web.Request) -> web.Response:
+    return await _page_for(request, "callbacks.html", lambda who: who.sees_all_calls, _SUPERVISORS_ONLY)
+
+
 @routes.get("/audit", name="audit_page")
 async def audit_page(request: web.Request) -> web.Response:
     return await _page_for(request, "audit.html", may_read_audit, "Chỉ dành cho quản trị viên. / Admins only.")

@@ -5,7 +5,7 @@ from db.records import CallRecord
 
 
 def decide_outcome(record: CallRecord, short_abandon_s: float) -> str:
-    if record.outcome in ("transferred_115", "left_message"):
+    if record.outcome in ("transferred_115", "left_message", "callback_requested"):
         return record.outcome
     if record.agent is not None and record.answered_at is not None:
         return "emergency_fallback" if record.emergency else "answered"

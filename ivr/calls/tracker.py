@@ -16,7 +16,7 @@ from ivr.constants import FOLLOWUP_ID_PREFIX
 from ivr.calls.caller_steps import note_emergency_step, note_survey_step
 from ivr.calls.live_call import LiveCall
 from ivr.calls.outcome import decide_outcome
-from ivr.constants import LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
+from ivr.constants import CALLBACK_ID_PREFIX, LISTEN_ID_PREFIX, QUEUE_EMERGENCY, USEREVENT_STEP
 
 Event = Mapping[str, str]
 Sink = Callable[[CallRecord], None]
@@ -93,6 +93,8 @@ class CallTracker:
                 return  # an agent calling a citizen from the worklist (ivr/followups/dialer.py)
             if linkedid.startswith(LISTEN_ID_PREFIX):
                 return  # a supervisor's phone listening to a call (ivr/acd/listen.py): not a call
+            if linkedid.startswith(CALLBACK_ID_PREFIX):
+                return  # a callback's placeholder or citizen's leg (ivr/callbacks/): in callback_requests
             call = self.calls[linkedid] = LiveCall(CallRecord(linkedid=linkedid, started_at=at))
         self._note_caller(call, event)
         if handler(call, event, at):
@@ -136,9 +138,11 @@ class CallTracker:
             record.branch, record.emergency = 1, True
         elif kind == "message":
             record.outcome = "left_message"
+        elif kind == "callback":
+            record.outcome = "callback_requested"    # the placeholder keeps the place: not an abandon
         elif kind == "transfer" and value == "115":
             record.branch = 1
-        return kind in ("branch", "fallback", "message", "transfer")
+        return kind in ("branch", "fallback", "message", "transfer", "callback")
 
     def _on_queue_join(self, call: LiveCall, event: Event, at: datetime) -> bool:
         queue = event.get("Queue", "")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncpg
 
+from ivr.agi.routes.callback_request import CallbackRequest
 from ivr.agi.routes.caller_lookup import CallerLookup
 from ivr.agi.server import Route
+from ivr.callbacks.service import CallbackService
 
 
-def build_routes(pool: asyncpg.Pool) -> dict[str, Route]:
-    return {
+def build_routes(pool: asyncpg.Pool, callbacks: CallbackService | None = None) -> dict[str, Route]:
+    routes: dict[str, Route] = {
         "caller_lookup": CallerLookup(pool),
     }
+    if callbacks is not None:
+        routes["callback_request"] = CallbackRequest(callbacks)
+    return routes

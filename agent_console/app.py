@@ -11,7 +11,7 @@ import asyncio
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import (agents, auth, callers, calls, listen, portal, reports, sign_in_locks, tickets, written,
+from agent_console.api import (agents, auth, callers, calls, listen, phone, portal, reports, sign_in_locks, tickets, written,
                                wrapups)
 from agent_console.api import health as health_api
 from agent_console.api import metrics as metrics_api
@@ -62,6 +62,7 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
                   sign_in_locks.routes, portal.routes, written.routes, pages.routes):
         app.router.add_routes(table)
     live.setup(app, live_feed)
+    phone.setup(app)
     recordings_api.setup(app, recording_store)
     pages.setup(app)
     return app

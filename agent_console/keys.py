@@ -37,6 +37,7 @@ REPORT_SLOT = web.AppKey("report_slot", asyncio.Semaphore)
 LIMITER = web.AppKey("login_limiter", LoginLimiter)
 RINGING = web.AppKey("live_ringing", RingingCalls)
 SOCKETS = web.AppKey("live_sockets", weakref.WeakSet)
+PHONE_SOCKETS = web.AppKey("phone_sockets", set)      # browsers' SIP WebSockets (agent_console/api/phone.py)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from agent_console.app import ConsoleConfig, init_app
 from db.migrate import migrate
 from ivr.acd.listen import LiveListener
 from ivr.acd.live import LiveHub
+from ivr.acd.phones import PhonePresence
 from ivr.acd.queues import QueueMonitor
 from ivr.acd.resync import resync_members
 from ivr.acd.service import AgentService
@@ -88,7 +89,9 @@ class Controller:
         self.ami = AmiClient("127.0.0.1", settings.ami_port, settings.ami_user, settings.ami_secret)
         self.agents = AgentService(self.ami, pool, self.agent_states.submit,
                                    wrapup_limit_s=settings.wrapup_limit_s, bus=self.live.agent_states)
-        self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes)
+        self.phones = PhonePresence(self.agents)
+        self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes,
+                                                self.phones)
         self.ami.subscribe(self.events.dispatch)
         self.reconciler = Reconciler(pool, self.tracker, self.writer.submit, self.ami,
                                      short_abandon_s=settings.short_abandon_s)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from ivr.acd.live import LiveHub
+from ivr.acd.phones import PhonePresence
 from ivr.acd.service import AgentService
 from ivr.acd.states import AGENT_EVENTS
 from ivr.acd.store import ListenOutcomeWriter
@@ -37,7 +38,7 @@ class EventRoutes:
 
 
 def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
-                 listen_log: ListenOutcomeWriter) -> EventRoutes:
+                 listen_log: ListenOutcomeWriter, phones: PhonePresence | None = None) -> EventRoutes:
     """The table. `calls` turns events into call records, `agents` into agent states, `live` into
     the console's live messages, `listen_log` into the listening audit log's outcomes."""
     table: dict[str, tuple[Handler, ...]] = {
@@ -63,6 +64,9 @@ def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
         # a supervisor's listening channel (ivr/acd/listen.py)
         "OriginateResponse":  (live.on_listen_event, listen_log.on_listen_event),
     }
+    if phones is not None:
+        # the console's browser phones registering and going away (ivr/acd/phones.py: phone-offline)
+        table["ContactStatus"] = (phones.on_contact_status,)
     _check_complete(table, calls, agents)
     return EventRoutes(table)
 

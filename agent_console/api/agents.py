@@ -23,6 +23,7 @@ from db.agents import get_agent, list_agents
 routes = web.RouteTableDef()
 
 COMMANDS = ("login", "logout", "ready", "pause")
+PHONES = ("desk", "browser")      # login's optional {"phone"}: which of the extension's phones the queues ring
 MAX_REASON_CHARS = 40
 _EXT = re.compile(r"^[0-9]{3,6}$")
 
@@ -48,6 +49,8 @@ async def agent_command(request: web.Request) -> web.Response:
     if command == "pause":
         reason = parse_reason(await json_object(request))
         state = await control.pause(ext, reason)
+    elif command == "login":
+        state = await control.login(ext, phone=await parse_phone(request))
     else:
         state = await getattr(control, command)(ext)
     return web.json_response(_agent_row(ext, agent["name"], state))
@@ -64,6 +67,16 @@ async def queues(request: web.Request) -> web.Response:
         raise ApiError(503, "queue view not available")
     rows = await view.queues()
     return web.json_response({"queues": [dict(r) for r in rows]}, headers={"Cache-Control": "no-store"})
+
+
+async def parse_phone(request: web.Request) -> str:
+    """login's body is optional; {"phone": "browser"} rings the browser phone (endpoint <ext>-web)."""
+    if not request.body_exists:
+        return "desk"
+    phone = (await json_object(request)).get("phone", "desk")
+    if phone not in PHONES:
+        raise ApiError(400, f"phone must be one of {', '.join(PHONES)}")
+    return phone
 
 
 def parse_reason(body: Mapping[str, Any]) -> str:

@@ -39,8 +39,9 @@ class AgentControl(Protocol):
         """Every agent the controller knows of (others are logged_out). Must not block."""
         ...
 
-    async def login(self, ext: str, phone: str = "desk") -> Mapping[str, Any]:
-        """phone: "desk" (endpoint <ext>) or "browser" (the console's WebRTC phone, endpoint <ext>-web)."""
+    async def login(self, ext: str, phone: str = "auto") -> Mapping[str, Any]:
+        """phone: "desk" (endpoint <ext>), "browser" (the console's WebRTC phone, endpoint <ext>-web) or
+        "auto" (the desk phone when it is registered, else the browser phone when that is)."""
         ...
 
     async def logout(self, ext: str) -> Mapping[str, Any]: ...

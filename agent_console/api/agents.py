@@ -23,7 +23,9 @@ from db.agents import get_agent, list_agents
 routes = web.RouteTableDef()
 
 COMMANDS = ("login", "logout", "ready", "pause")
-PHONES = ("desk", "browser")      # login's optional {"phone"}: which of the extension's phones the queues ring
+# login's optional {"phone"}: which of the extension's phones the queues ring; "auto" (the default): the desk
+# phone when it is registered, else the browser phone when that is (ivr/acd/service.py).
+PHONES = ("auto", "desk", "browser")
 MAX_REASON_CHARS = 40
 _EXT = re.compile(r"^[0-9]{3,6}$")
 
@@ -72,8 +74,8 @@ async def queues(request: web.Request) -> web.Response:
 async def parse_phone(request: web.Request) -> str:
     """login's body is optional; {"phone": "browser"} rings the browser phone (endpoint <ext>-web)."""
     if not request.body_exists:
-        return "desk"
-    phone = (await json_object(request)).get("phone", "desk")
+        return "auto"
+    phone = (await json_object(request)).get("phone", "auto")
     if phone not in PHONES:
         raise ApiError(400, f"phone must be one of {', '.join(PHONES)}")
     return phone

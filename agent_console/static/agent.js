@@ -259,9 +259,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    $("btn-login").addEventListener("click", function () {       // on the browser phone when it is registered
-      command("login", window.Phone && window.Phone.registered ? { phone: "browser" } : undefined);
-    });
+    // The controller picks the phone: the desk phone when registered, else this browser's (phone.js).
+    $("btn-login").addEventListener("click", function () { command("login"); });
     $("btn-logout").addEventListener("click", function () { command("logout"); });
     $("btn-ready").addEventListener("click", function () { command("ready"); });
     $("btn-pause").addEventListener("click", function () { command("pause", { reason: $("pause-reason").value }); });

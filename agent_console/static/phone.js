@@ -2,7 +2,7 @@
 // registers the signed-in person's own SIP account over the console's proxied WebSocket
 // (/api/v1/phone/ws). The registration state is always on screen; a lost WebSocket is shown at
 // once (the controller pauses the agent `phone-offline` until the phone registers again).
-// window.Phone tells agent.js whether to log in to the queues on the browser phone.
+// window.Phone: its state, for the tests (registered, elapsed call seconds).
 "use strict";
 (function () {
   var t = function (key) { return window.I18N.t(key); };

@@ -86,6 +86,8 @@ class AgentService:
     async def login(self, ext: str, interface: str | None = None, *, phone: str = "desk") -> Mapping[str, Any]:
         async with self._lock(ext):
             machine.login(self.state(ext), self._clock())       # raises before anything is sent
+            if phone == "auto" and interface is None:
+                phone = await self._phone_to_ring(ext)
             if phone == "browser":
                 interface = browser_interface(ext)
             membership = Membership(interface or self._interfaces.get(ext) or default_interface(ext),
@@ -94,6 +96,18 @@ class AgentService:
             self.members[ext] = membership
             self._by_interface[membership.interface] = ext
             return self._command(ext, machine.login)
+
+    async def _phone_to_ring(self, ext: str) -> str:
+        """"auto": the desk phone when it is registered, else the browser phone when that is, else the desk
+        phone (app_queue skips an unavailable member until it registers)."""
+        for phone, interface in (("desk", default_interface(ext)), ("browser", browser_interface(ext))):
+            try:
+                reply = await self._ami.send("Getvar", Variable=f"DEVICE_STATE({interface})")
+            except (AmiActionFailed, AmiError) as exc:
+                raise TelephonyUnavailable(f"device state of {interface}: {exc}") from None
+            if reply.get("Value") not in (None, "", "UNAVAILABLE", "INVALID", "UNKNOWN"):
+                return phone
+        return "desk"
 
     async def logout(self, ext: str) -> Mapping[str, Any]:
         async with self._lock(ext):

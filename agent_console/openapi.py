@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
+from agent_console import (openapi_admin, openapi_console, openapi_listen, openapi_phone, openapi_recordings,
+                           openapi_written)
 from agent_console.openapi_parts import error as _error
 
 routes = web.RouteTableDef()
@@ -30,6 +31,8 @@ def _agent_command(command: str, summary: str) -> dict[str, Any]:
     if command == "pause":
         operation["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/PauseRequest"}}}}
+    if command == "login":
+        operation["requestBody"] = openapi_phone.LOGIN_BODY
     return operation
 
 
@@ -172,6 +175,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_console.PATHS,
         **openapi_recordings.PATHS,
         **openapi_listen.PATHS,
+        **openapi_phone.PATHS,
         **openapi_admin.PATHS,
         **openapi_written.PATHS,
         "/api/v1/openapi.json": {"get": {

@@ -22,6 +22,7 @@
     node.textContent = t("phone.reg." + reg);
     $("phone-reason").textContent = reason || "";
     phone.registered = reg === "registered";
+    if (phone.state === "idle") { setPhone("idle"); }
   }
 
   function start() {
@@ -57,7 +58,9 @@
   function setPhone(state) {
     phone.state = state;
     $("phone").setAttribute("data-phone", state);
-    $("phone-status").textContent = t("phone.status." + state);
+    var shown = state === "idle" && !phone.registered ? "offline" : state;      // idle: ready only when registered
+    $("phone-status").setAttribute("data-i18n", "phone.status." + shown);
+    $("phone-status").textContent = t("phone.status." + shown);
     $("phone-ringing").hidden = state !== "ringing";
     $("phone-call").hidden = state !== "on_call" && state !== "on_hold";
     $("phone-timer").hidden = !timer.startedAt;

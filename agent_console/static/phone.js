@@ -14,13 +14,26 @@
     elapsed: function () { return timer.startedAt ? Math.floor((Date.now() - timer.startedAt) / 1000) : 0; }
   };
 
+  // A message: {key} from the catalog (kept as data-i18n, so it follows a language switch and a catalog
+  // that arrives after it), or a text of SIP's or the server's as it is.
+  function say(id, message) {
+    var node = $(id);
+    if (message && message.key) {
+      node.setAttribute("data-i18n", message.key);
+      node.textContent = t(message.key);
+    } else {
+      node.removeAttribute("data-i18n");
+      node.textContent = message || "";
+    }
+  }
+
   // -- registration ----------------------------------------------------------------------------
   function showRegistration(reg, reason) {
     var node = $("phone-reg");
     node.setAttribute("data-reg", reg);
     node.setAttribute("data-i18n", "phone.reg." + reg);
     node.textContent = t("phone.reg." + reg);
-    $("phone-reason").textContent = reason || "";
+    say("phone-reason", reason || "");
     phone.registered = reg === "registered";
     if (phone.state === "idle") { setPhone("idle"); }
   }
@@ -45,11 +58,13 @@
   function bindUa(ua) {
     ua.on("connected", function () { phone.wasConnected = true; });
     ua.on("disconnected", function () {
-      showRegistration(phone.wasConnected ? "reconnecting" : "failed", t("phone.reason.ws_lost"));
-      if (phone.session) { $("phone-error").textContent = t("phone.reason.call_lost"); }
+      showRegistration(phone.wasConnected ? "reconnecting" : "failed", { key: "phone.reason.ws_lost" });
+      if (phone.session) { say("phone-error", { key: "phone.reason.call_lost" }); }
     });
     ua.on("registered", function () { showRegistration("registered"); });
-    ua.on("unregistered", function () { if (phone.registered) { showRegistration("reconnecting", t("phone.reason.ws_lost")); } });
+    ua.on("unregistered", function () {
+      if (phone.registered) { showRegistration("reconnecting", { key: "phone.reason.ws_lost" }); }
+    });
     ua.on("registrationFailed", function (e) { showRegistration("failed", e.cause || ""); });
     ua.on("newRTCSession", function (e) { if (e.originator === "remote") { incoming(e.session); } });
   }
@@ -69,7 +84,7 @@
   function incoming(session) {
     if (phone.session) { session.terminate({ status_code: 486 }); return; }     // one call at a time
     phone.session = session;
-    $("phone-error").textContent = "";
+    say("phone-error", "");
     session.on("peerconnection", function (e) { attachAudio(e.peerconnection); });
     session.on("accepted", function () { startTimer(); setPhone("on_call"); });
     session.on("hold", function () { setPhone("on_hold"); toggle("phone-hold", true, "phone.unhold"); });
@@ -125,7 +140,7 @@
   }
 
   // -- the microphone --------------------------------------------------------------------------
-  function micRefused() { $("phone-error").textContent = t("phone.mic_refused"); }
+  function micRefused() { say("phone-error", { key: "phone.mic_refused" }); }
 
   function listMicrophones() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) { return; }
@@ -138,8 +153,18 @@
         option.textContent = d.label || (t("phone.mic") + " " + (i + 1));
         select.appendChild(option);
       });
-      if (!mics.length) { $("phone-error").textContent = t("phone.mic_missing"); }
+      if (!mics.length) { say("phone-error", { key: "phone.mic_missing" }); }
     });
+  }
+
+  // Blind transfer: a REFER to agent-transfer's target (dialplan/extensions_transfer.conf). Once Asterisk
+  // says the caller is on their way (NOTIFY 2xx), this phone hangs up its leg; a refusal keeps the call.
+  function transfer(session, target) {
+    say("phone-error", "");
+    session.refer("sip:" + target + "@" + location.hostname, { eventHandlers: {
+      accepted: function () { if (phone.session === session) { session.terminate(); } },
+      failed: function () { say("phone-error", { key: "phone.transfer_failed" }); }
+    } });
   }
 
   // -- buttons -----------------------------------------------------------------------------------
@@ -161,7 +186,7 @@
     });
     $("phone-transfer-form").addEventListener("submit", function (e) {
       e.preventDefault();
-      if (phone.session) { phone.session.refer("sip:" + $("phone-transfer").value + "@" + location.hostname); }
+      if (phone.session) { transfer(phone.session, $("phone-transfer").value); }
     });
   }
 

@@ -86,7 +86,7 @@ class AgentService:
     async def login(self, ext: str, interface: str | None = None, *, phone: str = "desk") -> Mapping[str, Any]:
         async with self._lock(ext):
             machine.login(self.state(ext), self._clock())       # raises before anything is sent
-            if phone == "auto" and interface is None:
+            if phone == "auto" and interface is None and ext not in self._interfaces:
                 phone = await self._phone_to_ring(ext)
             if phone == "browser":
                 interface = browser_interface(ext)

@@ -167,3 +167,33 @@ async def _talk(page, seconds: int) -> None:
     """The call timer must show `seconds` more than it does now (the call goes on; no fixed sleep)."""
     start = await page.evaluate("() => window.Phone.elapsed()")
     await page.wait_for_function(f"() => window.Phone.elapsed() >= {start + seconds}", timeout=(seconds + 10) * 1000)
+
+
+async def test_blind_transfer_from_the_card_sends_the_caller_to_another_branch_queue(
+        controller, telephony, calls, phone_page):
+    page, service, number = phone_page, controller.agents, new_number()
+    await queues_loaded(controller)
+    await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    await page.click("#btn-login")
+    await page.wait_for_selector('#my-state[data-state="ready"]')
+    doctors_agent = await calls.local_agent("doctors", "1003")     # answers the transferred caller
+    connected: list[dict] = []
+    controller.ami.subscribe(lambda e: connected.append(dict(e)) if e.get("Event") == "AgentConnect" else None)
+    try:
+        async with SippRunner(telephony.options.sip_port) as sipp:
+            caller = await sipp.sipp_call("2", hold_s=40, caller=number)
+            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
+            await page.click("#phone-answer")
+            await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=20_000)
+            await until(lambda: service.state(EXT).state == "on_call", 15, "1001 on the call")
+            linkedid = service.state(EXT).linkedid
+            await page.select_option("#phone-transfer", "queue-3")
+            await page.click("#phone-transfer-go")
+            await page.wait_for_selector('#phone[data-phone="idle"]', timeout=20_000)
+            taken = await until(lambda: [e for e in connected if e.get("Queue") == "doctors"
+                                         and e.get("Linkedid") == linkedid], 30, "the doctors' agent connected")
+            assert taken[0].get("MemberName") == "1003", taken
+            await caller.wait(60)
+    finally:
+        await calls.remove_agent("doctors", doctors_agent)
+        await release_agent(controller, EXT, [number])

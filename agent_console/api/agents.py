@@ -47,12 +47,13 @@ async def agent_command(request: web.Request) -> web.Response:
     principal = principal_of(request)
     if principal.ext != ext and not principal.sees_all_calls:
         raise ApiError(403, "agents may only act on themselves")
+    phone = await parse_phone(request) if command == "login" else None     # bad input: 400 before anything
     control = _control(request)
     if command == "pause":
         reason = parse_reason(await json_object(request))
         state = await control.pause(ext, reason)
-    elif command == "login":
-        state = await control.login(ext, phone=await parse_phone(request))
+    elif phone is not None:
+        state = await control.login(ext, phone=phone)
     else:
         state = await getattr(control, command)(ext)
     return web.json_response(_agent_row(ext, agent["name"], state))

@@ -13,6 +13,8 @@ CONTEXT_MENU = "ivr-menu"           # the four-branch menu
 CONTEXT_AGENTS = "from-agents"      # agents' phones
 CONTEXT_IVR_STEP = "ivr-step"       # Gosub that records one step of the caller's path
 CONTEXT_LISTEN = "supervisor-listen"  # AMI Originate only: the supervisor's phone listens to an agent's call
+# ... or speaks to the agent only (whisper) or to both parties (barge): issue 15
+SPY_CONTEXTS = {"listen": CONTEXT_LISTEN, "whisper": "supervisor-whisper", "barge": "supervisor-barge"}
 MENU_EXTEN = "1022"
 
 # Uniqueid (hence Linkedid) prefix of the supervisor's listening call (ivr/acd/listen.py, AMI Originate

@@ -11,8 +11,8 @@ import asyncio
 from aiohttp import web
 
 from agent_console import live, openapi
-from agent_console.api import (agencies, agents, auth, callbacks, callers, calls, listen, portal, reports, sign_in_locks,
-                               sms, tickets, written, wrapups)
+from agent_console.api import (agencies, agents, auth, callbacks, callers, calls, listen, phone, portal, reports,
+                               sign_in_locks, sms, tickets, written, wrapups)
 from agent_console.api import followups as followups_api
 from agent_console.api import surge as surge_api
 from agent_console.api import health as health_api
@@ -75,6 +75,7 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
     for table in (followups_api.routes, surge_api.routes):     # the worklist and the surge switch (issue 13)
         app.router.add_routes(table)
     live.setup(app, live_feed)
+    phone.setup(app)
     recordings_api.setup(app, recording_store)
     pages.setup(app)
     return app

@@ -33,6 +33,7 @@ class ConsoleConfig:
     portal_phone_limit: int = 10         # ... for one phone number
     portal_duplicate_s: int = 600        # the same phone, subject and text again within this: the same code
     sms_secret: str = field(default="", repr=False)   # IVR_SMS_SECRET: the gateway's callbacks carry it; '' = no SMS
+    phone_ws_upstream: str | None = None  # Asterisk's SIP WebSocket (ws://127.0.0.1:<IVR_ASTERISK_HTTP_PORT>/ws)
 
     def __post_init__(self) -> None:
         if self.session_ttl_s < 60:
@@ -61,6 +62,8 @@ class ConsoleConfig:
                   if hasattr(settings, f"console_{name}")}
         if hasattr(settings, "short_abandon_s"):     # one threshold for the call records and the reports
             values["short_abandon_s"] = settings.short_abandon_s
+        if getattr(settings, "asterisk_http_port", None):   # the browser phones' WebSocket, proxied
+            values["phone_ws_upstream"] = f"ws://127.0.0.1:{settings.asterisk_http_port}/ws"
         for name in ("timezone", "wrapup_limit_s", "written_target_h", "sms_secret", *WALL_THRESHOLDS):   # the controller's, shown and used by the pages
             if hasattr(settings, name):
                 values[name] = getattr(settings, name)

@@ -42,6 +42,7 @@ LIMITER = web.AppKey("login_limiter", LoginLimiter)
 RINGING = web.AppKey("live_ringing", RingingCalls)
 SOCKETS = web.AppKey("live_sockets", weakref.WeakSet)
 BACKPRESSURE = web.AppKey("live_backpressure", Backpressure)   # when a socket that reads nothing is dropped
+PHONE_SOCKETS = web.AppKey("phone_sockets", set)      # browsers' SIP WebSockets (agent_console/api/phone.py)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
+from agent_console import (openapi_admin, openapi_console, openapi_listen, openapi_phone, openapi_recordings,
+                           openapi_written)
 from agent_console import openapi_agencies, openapi_callbacks, openapi_reports, openapi_sms
 from agent_console.openapi_parts import error as _error
 from agent_console import openapi_followups  # issue 13: the worklist and the surge switch
@@ -32,6 +33,8 @@ def _agent_command(command: str, summary: str) -> dict[str, Any]:
     if command == "pause":
         operation["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/PauseRequest"}}}}
+    if command == "login":
+        operation["requestBody"] = openapi_phone.LOGIN_BODY
     return operation
 
 
@@ -177,6 +180,7 @@ DOCUMENT: dict[str, Any] = {
         **openapi_followups.PATHS,
         **openapi_recordings.PATHS,
         **openapi_listen.PATHS,
+        **openapi_phone.PATHS,
         **openapi_admin.PATHS,
         **openapi_written.PATHS,
         **openapi_reports.PATHS,

@@ -13,7 +13,11 @@ _LISTEN = {"type": "object", "required": ["agent", "listener", "linkedid", "list
     "listen_id": {"type": "integer", "description": "the live listening log's row; WebSocket `listen` messages "
                                                     "name it"}}}
 
+_SPEAK = {"type": "object", "required": [*_LISTEN["required"], "mode"], "properties": {
+    **_LISTEN["properties"], "mode": {"enum": ["whisper", "barge"]}}}
+
 _LOG_ROW = {"type": "object", "properties": {
+    "mode": {"enum": ["listen", "whisper", "barge"], "description": "what the supervisor's phone did (migration 022)"},
     "id": {"type": "integer"}, "agent_ext": {"type": "string"}, "listener_ext": {"type": "string"},
     "listener_role": {"enum": ["supervisor", "admin"]}, "linkedid": {"type": ["string", "null"]},
     "at": {"type": "string", "format": "date-time"}, "remote_addr": {"type": ["string", "null"]},
@@ -35,6 +39,21 @@ PATHS: dict[str, Any] = {
                       "404": _error("no such agent"),
                       "409": _error("the agent is not on a call, is yourself, or your phone is not registered"),
                       "503": _error("Asterisk or database unavailable (nothing rings, nothing written)")}}},
+    **{f"/api/v1/agents/{{ext}}/{mode}": {"post": {
+        "summary": summary + "; written to the live listening log with its mode (supervisors, admins)",
+        "operationId": f"agent{mode.title()}",
+        "parameters": [{"name": "ext", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"202": {"description": "Asterisk is ringing the supervisor's phone",
+                              "content": {"application/json": {"schema": _SPEAK}}},
+                      "401": _error("no valid token"), "403": _error("not a supervisor or an admin"),
+                      "404": _error("no such agent"),
+                      "409": _error("the agent is not on a call, is yourself, or your phone is not registered"),
+                      "503": _error("Asterisk or database unavailable (nothing rings, nothing written)")}}}
+        for mode, summary in (
+            ("whisper", "Ring the signed-in supervisor's own phone to speak to the agent on a live call; the caller "
+                        "does not hear it (ChanSpy w)"),
+            ("barge", "Ring the signed-in supervisor's own phone to join the agent's live call: both parties hear "
+                      "it (ChanSpy B)"))},
     "/api/v1/audit/live-listen": audit_log_get("The live listening log, newest first (admins only)",
                                                "liveListenAudit", "listens", _LOG_ROW),
 }

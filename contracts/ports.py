@@ -39,7 +39,10 @@ class AgentControl(Protocol):
         """Every agent the controller knows of (others are logged_out). Must not block."""
         ...
 
-    async def login(self, ext: str) -> Mapping[str, Any]: ...
+    async def login(self, ext: str, phone: str = "auto") -> Mapping[str, Any]:
+        """phone: "desk" (endpoint <ext>), "browser" (the console's WebRTC phone, endpoint <ext>-web) or
+        "auto" (the desk phone when it is registered, else the browser phone when that is)."""
+        ...
 
     async def logout(self, ext: str) -> Mapping[str, Any]: ...
 
@@ -72,9 +75,10 @@ class LiveCalls(Protocol):
 class LiveListen(Protocol):
     """Rings a supervisor's phone to listen to an agent's live call (implemented by ivr/acd/listen.py)."""
 
-    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int) -> None:
+    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int, mode: str = "listen") -> None:
         """Ring PJSIP/<listener_ext>; once answered it hears both parties of agent_ext's call and
-        cannot be heard. `listen_id` is the audit row (live_listen_log.id) the listening channel is
+        cannot be heard (mode "listen"); mode "whisper": the agent hears the listener, the caller does not;
+        "barge": both do. `listen_id` is the audit row (live_listen_log.id) the listening channel is
         named after. Returns when Asterisk has queued the call (not when it is answered).
         ValueError for an extension that is not digits; ListenerPhoneOffline when the listener's
         phone is not registered; TelephonyUnavailable when Asterisk is away or refuses."""

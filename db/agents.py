@@ -104,3 +104,8 @@ def _agent(row: asyncpg.Record) -> dict[str, Any]:
     agent = json_row({k: row[k] for k in ("ext", "name", "role", "active")})
     agent["branches"] = json.loads(row["branches"])
     return agent
+
+
+async def sip_credential(pool: Queryable, ext: str) -> str | None:
+    """The SIP digest secret of one active person (their browser phone's), or None."""
+    return await pool.fetchval("SELECT sip_password FROM agents WHERE ext = $1 AND active", ext)

@@ -24,11 +24,12 @@ class ListenOutcome:
 
 
 async def record_listen(con: Queryable, *, agent_ext: str, listener_ext: str, listener_role: str,
-                        linkedid: str | None, remote_addr: str | None) -> int:
+                        linkedid: str | None, remote_addr: str | None, mode: str = "listen") -> int:
+    """mode (migration 022): listen, whisper (the agent hears the listener) or barge (both parties do)."""
     return await con.fetchval(
-        """INSERT INTO live_listen_log (agent_ext, listener_ext, listener_role, linkedid, remote_addr)
-           VALUES ($1, $2, $3, $4, $5) RETURNING id""",
-        agent_ext, listener_ext, listener_role, linkedid, remote_addr)
+        """INSERT INTO live_listen_log (agent_ext, listener_ext, listener_role, linkedid, remote_addr, mode)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+        agent_ext, listener_ext, listener_role, linkedid, remote_addr, mode)
 
 
 async def write_listen_outcomes(con: asyncpg.Connection, outcomes: list[ListenOutcome]) -> None:
@@ -44,7 +45,7 @@ async def list_listens(pool: Queryable, *, limit: int, before_id: int | None) ->
     result (answered, no_answer, busy, congestion, failed; None while the phone rings or if Asterisk
     never said), answered_at and ended_at."""
     rows = await pool.fetch(
-        """SELECT l.id, l.agent_ext, l.listener_ext, l.listener_role, l.linkedid, l.at, l.remote_addr,
+        """SELECT l.id, l.agent_ext, l.listener_ext, l.listener_role, l.linkedid, l.at, l.remote_addr, l.mode,
                   o.result, o.answered_at, o.ended_at
            FROM live_listen_log l
            LEFT JOIN LATERAL (

@@ -21,6 +21,7 @@ from db.migrate import migrate
 from db.report_rollup import RollupConfig, ensure_config
 from ivr.acd.listen import LiveListener
 from ivr.acd.live import LiveHub
+from ivr.acd.phones import PhonePresence
 from ivr.acd.queues import QueueMonitor
 from ivr.acd.resync import resync_members
 from ivr.acd.service import AgentService
@@ -98,8 +99,9 @@ class Controller:
         self.callbacks = CallbackService(self.ami, pool, retry_delay_s=settings.callback_retry_delay_s,
                                          max_attempts=settings.callback_attempts, ring_s=settings.callback_ring_s,
                                          publish=self.live.publish)
+        self.phones = PhonePresence(self.agents)
         self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes,
-                                                self.callbacks)
+                                                callbacks=self.callbacks, phones=self.phones)
         self.ami.subscribe(self.events.dispatch)
         self.reconciler = Reconciler(pool, self.tracker, self.writer.submit, self.ami,
                                      short_abandon_s=settings.short_abandon_s)

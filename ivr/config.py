@@ -35,6 +35,8 @@ class Settings:
     sip_port: int = 5060
     ami_port: int = 5038
     agi_port: int = 4573
+    asterisk_http_port: int = 8088  # Asterisk's HTTP server on loopback: the browser phones' SIP WebSocket
+    webrtc_media_address: str = "127.0.0.1"   # where browser phones send RTP (Asterisk's ICE host candidate)
     pg_port: int = 55432            # the private cluster's port (only when DATABASE_URL is unset)
     ami_user: str = "ivr1022"
     ami_secret: str = field(default="", repr=False)
@@ -85,6 +87,9 @@ class Settings:
             sip_port=_port(env, "IVR_SIP_PORT", 5060),
             ami_port=_port(env, "IVR_AMI_PORT", 5038),
             agi_port=_port(env, "IVR_AGI_PORT", 4573),
+            asterisk_http_port=_port(env, "IVR_ASTERISK_HTTP_PORT", 8088),
+            webrtc_media_address=_ip_address(env.get("IVR_WEBRTC_MEDIA_ADDRESS") or "127.0.0.1",
+                                             "IVR_WEBRTC_MEDIA_ADDRESS"),
             pg_port=_port(env, "IVR_PG_PORT", 55432),
             ami_user=_name(env.get("IVR_AMI_USER", "ivr1022"), "IVR_AMI_USER"),
             ami_secret=env.get("IVR_AMI_SECRET") or _stored_secret(state_dir, "ami_secret"),
@@ -193,6 +198,13 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "off", "no", "false"):
         return False
     raise SettingsError(f"{name} must be on or off (1/0, yes/no, true/false), got {raw!r}")
+
+
+def _ip_address(value: str, name: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value.strip()))
+    except ValueError:
+        raise SettingsError(f"{name} must be an IPv4 address, got {value!r}") from None
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:

@@ -18,6 +18,8 @@ ENDPOINT_CITIZEN_TRUNK = "citizen-trunk"  # PJSIP endpoint whose contact is IVR_
 CONTEXT_CALLBACK_KEYS = "ivr-queue-keys"   # queues.conf context=: * in a branch queue asks for a callback
 CONTEXT_CALLBACK_QUEUE = "callback-queue"  # AMI Originate only: the placeholder (;1) waits in the queue
 CONTEXT_CALLBACK_HOLD = "callback-hold"    # the placeholder's far end (;2), bridged to the citizen
+# ... or speaks to the agent only (whisper) or to both parties (barge): issue 15
+SPY_CONTEXTS = {"listen": CONTEXT_LISTEN, "whisper": "supervisor-whisper", "barge": "supervisor-barge"}
 MENU_EXTEN = "1022"
 
 # Uniqueid (hence Linkedid) prefix of the supervisor's listening call (ivr/acd/listen.py, AMI Originate

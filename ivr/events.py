@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from ivr.acd.live import LiveHub
+from ivr.acd.phones import PhonePresence
 from ivr.acd.service import AgentService
 from ivr.acd.states import AGENT_EVENTS
 from ivr.acd.store import ListenOutcomeWriter
@@ -43,7 +44,8 @@ class EventRoutes:
 
 
 def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
-                 listen_log: ListenOutcomeWriter, callbacks: CallbackService | None = None) -> EventRoutes:
+                 listen_log: ListenOutcomeWriter, callbacks: CallbackService | None = None,
+                 phones: PhonePresence | None = None) -> EventRoutes:
     """The table. `calls` turns events into call records, `agents` into agent states, `live` into
     the console's live messages, `listen_log` into the listening audit log's outcomes, `callbacks`
     into keep-place callbacks (placeholders joining and reaching agents, the citizen's dial)."""
@@ -73,6 +75,9 @@ def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
     if callbacks is not None:
         for name in CALLBACK_EVENTS:
             table[name] = (*table.get(name, ()), callbacks.on_event)
+    if phones is not None:
+        # the console's browser phones registering and going away (ivr/acd/phones.py: phone-offline)
+        table["ContactStatus"] = (phones.on_contact_status,)
     _check_complete(table, calls, agents)
     return EventRoutes(table)
 

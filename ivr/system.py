@@ -203,7 +203,7 @@ def pbx_options(s: Settings, database_url: str, agents: list[AgentEndpoint], pro
         db=db_params(database_url), agents=tuple(agents), sounds_dir=prompts_dir,
         default_branch=s.default_branch, emergency_dial_timeout_s=s.emergency_dial_timeout_s,
         queue_max_wait_s=s.queue_max_wait_s, menu_repeats=s.menu_repeats, survey=s.survey,
-        nice=s.asterisk_nice)
+        nice=s.asterisk_nice, http_port=s.asterisk_http_port, webrtc_media_address=s.webrtc_media_address)
 
 
 def _wait_healthy(host: str, port: int, timeout: float) -> bool:

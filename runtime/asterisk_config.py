@@ -7,8 +7,12 @@ files that the static ones `#include`. Paths handed to Asterisk are paths *insid
 """
 from __future__ import annotations
 
+import fcntl
+import ipaddress
 import os
 import shutil
+import socket
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -26,6 +30,9 @@ DIALPLAN_DIR = Path(__file__).resolve().parents[1] / "dialplan"
 # Where the Debian package keeps modules, inside the root.
 MODULE_DIRS = ("/usr/lib/x86_64-linux-gnu/asterisk/modules", "/usr/lib/asterisk/modules")
 PGSQL_MODULES = ("res_config_pgsql.so", "cel_pgsql.so")
+# The browser phone of <ext> is endpoint <ext>-web; contracts/phones.py says the same for the controller and
+# the console (runtime imports nothing of ours; tests/unit/test_phones.py checks the two agree).
+BROWSER_SUFFIX = "-web"
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ class PbxOptions:
     queue_max_wait_s: int = 300
     menu_repeats: int = 1          # IVR_MENU_REPEATS: menu repeats for a silent caller (issue 12)
     survey: bool = True            # IVR_SURVEY: the post-call survey
+    http_port: int | None = None   # IVR_ASTERISK_HTTP_PORT: Asterisk's HTTP/WebSocket server (WebRTC phones)
+    webrtc_media_address: str = "127.0.0.1"   # IVR_WEBRTC_MEDIA_ADDRESS: browser phones' RTP (ICE host candidate)
     verbose: int = 3
     nice: int = 0                  # IVR_ASTERISK_NICE: > 0 runs Asterisk at this niceness under SCHED_BATCH
 
@@ -163,6 +172,8 @@ class InstanceRenderer:
                                                                         "password"))
         self._write("generated_extra.conf", self._extra_dialplan(etc))
         self._write("generated_musiconhold.conf", f"directory = {layout.data}/moh\n")
+        self._write("generated_http.conf", self._http())
+        self._write("generated_rtp.conf", ice_host_candidates(self.options.webrtc_media_address))
         data = self.layout.data
         link_core_data(self.root, data)
         render_sounds(self.root, data, self.options.sounds_dir)
@@ -268,8 +279,15 @@ class InstanceRenderer:
                 "",
                 f"[{agent.ext}](agent-aor)",
                 "",
+                *_webrtc_endpoint(agent.ext, options.webrtc_media_address),
             ]
         return "\n".join(lines)
+
+    def _http(self) -> str:
+        """Asterisk's HTTP server, loopback only: the console proxies the browsers' WebSocket to it."""
+        if self.options.http_port is None:
+            return "enabled = no\n"
+        return f"enabled = yes\nbindaddr = 127.0.0.1\nbindport = {self.options.http_port}\n"
 
     def _extconfig(self) -> str:
         if self.options.db is None:
@@ -309,6 +327,51 @@ def _citizen_trunk(outbound_uri: str) -> list[str]:
         f"contact = {outbound_uri}",
         "",
     ]
+
+
+def _webrtc_endpoint(ext: str, media_address: str) -> list[str]:
+    """The browser phone of an extension: its own endpoint and AOR (DTLS-SRTP media over the WebSocket
+    transport), authenticated with the extension's own credential (auth object <ext>)."""
+    name = f"{ext}{BROWSER_SUFFIX}"
+    return [
+        f"[{name}](webrtc-endpoint)",
+        f"auth = {ext}",
+        f"aors = {name}",
+        f"callerid = Agent {ext} <{ext}>",
+        f"media_address = {media_address}",
+        "",
+        f"[{name}](agent-aor)",
+        "",
+    ]
+
+
+def ice_host_candidates(media_address: str) -> str:
+    """rtp.conf's [ice_host_candidates]: Asterisk offers a host candidate per address of the host's
+    interfaces, loopback never. With media on a loopback address (tests, one machine), each of those is
+    advertised as that address instead, where the RTP socket is bound (bind_rtp_to_media_address)."""
+    if not ipaddress.ip_address(media_address).is_loopback:
+        return "; media on a routable address: Asterisk's own host candidates\n"
+    lines = ["[ice_host_candidates]"]
+    lines += [f"{address} => {media_address}" for address in host_ipv4_addresses()]
+    return "\n".join(lines) + "\n"
+
+
+def host_ipv4_addresses() -> list[str]:
+    """The non-loopback IPv4 address of each network interface (SIOCGIFADDR), as pjlib enumerates them."""
+    found: list[str] = []
+    for _, name in socket.if_nameindex():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                packed = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, struct.pack("256s", name[:15].encode()))
+            except OSError:        # no IPv4 address on this interface
+                continue
+        address = socket.inet_ntoa(packed[20:24])
+        if not address.startswith("127.") and address not in found:
+            found.append(address)
+    return found
+
+
+SIOCGIFADDR = 0x8915
 
 
 def _check_token(value: str, what: str) -> None:

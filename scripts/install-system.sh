@@ -11,6 +11,10 @@ want=(python3-venv debootstrap espeak-ng sox ffmpeg postgresql procps iproute2)
 [ "${1:-run}" = test ] && want+=(sip-tester chromium chromium-driver)
 want+=(kannel)                                      # the SMS gateway (IVR_SMS=on): bearerbox + smsbox
 [ "${1:-run}" = test ] && want+=(kannel-extras)     # fakesmsc: the simulated SMSC of the SMS tests
+# The console's browser phone (JsSIP, webphone/): Node and npm for `npm ci`. A machine whose Node
+# already ships its own npm (e.g. a vendor build that conflicts with Debian's npm) keeps it.
+command -v node >/dev/null || want+=(nodejs)
+command -v npm >/dev/null || want+=(npm)
 
 missing=()
 for pkg in "${want[@]}"; do

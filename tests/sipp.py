@@ -26,6 +26,7 @@ PCAP_NAMES = {"*": "star", "#": "pound"}
 DTMF_BLOCK = re.compile(r'<nop>\s*<action>\s*<exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_2.pcap"/>'
                         r'\s*</action>\s*</nop>')
 BYE_WAIT = re.compile(r'(<recv request="BYE" timeout=")(\d+)(")')
+STAY_ON_LINE = "<!-- Stay on the line until Asterisk hangs up, or the hold time passes. -->"
 RING_PAUSE = re.compile(r'(<pause milliseconds=")(\d+)("/><!-- ring -->)')
 KEY_DELAY_S = 2.0          # caller_dtmf.xml: the first digit 2 s after the ACK, the next ones 1 s apart
 _MESSAGE_HEAD = re.compile(r"^-{20,} (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)$")
@@ -178,10 +179,13 @@ class SippRunner:
         shutil.rmtree(self._workroot, ignore_errors=True)
 
     def _scenario(self, name: str, workdir: Path, *, digits: str | None = None,
-                  bye_wait_ms: int | None = None, ring_ms: int | None = None) -> Path:
+                  bye_wait_ms: int | None = None, ring_ms: int | None = None,
+                  tone: Path | None = None) -> Path:
         text = (SCENARIOS / name).read_text()
         if digits is not None:
             text = DTMF_BLOCK.sub(lambda _: _dtmf_actions(digits, workdir), text)
+        if tone is not None:
+            text = text.replace(STAY_ON_LINE, _tone_actions(tone) + "\n  " + STAY_ON_LINE)
         if bye_wait_ms is not None:
             text = BYE_WAIT.sub(lambda m: f"{m[1]}{bye_wait_ms}{m[3]}", text)
         if ring_ms is not None:
@@ -213,14 +217,17 @@ class SippRunner:
 
     async def sipp_call(self, digits: str = "2", *, hold_s: float = 20,
                         caller: str = "0912345678", caller_name: str = "Test caller",
-                        service: str = "1022", timeout: float | None = None) -> SippProcess:
+                        service: str = "1022", timeout: float | None = None,
+                        tone_hz: int | None = None) -> SippProcess:
         """One caller who dials `service`, presses `digits` (RFC 2833, 2 s after answer, 1 s
         apart; a ',' is one more second without a key; "" presses nothing), then stays until
-        Asterisk hangs up or `hold_s` passes. Returns the running process; `await run.wait()`
-        for its exit code."""
+        Asterisk hangs up or `hold_s` passes. With `tone_hz` the caller speaks: a sine of that
+        frequency (µ-law RTP, looped) from 1.5 s after the last key on. Returns the running process;
+        `await run.wait()` for its exit code."""
         workdir = self._workdir(f"caller-{digits or 'none'}")
+        tone = make_tone(workdir / f"tone-{tone_hz}.ulaw", tone_hz) if tone_hz else None
         scenario = self._scenario("caller_dtmf.xml", workdir, digits=digits,
-                                  bye_wait_ms=int(hold_s * 1000))
+                                  bye_wait_ms=int(hold_s * 1000), tone=tone)
         return await self._start(
             "caller", scenario, workdir,
             ["-s", service, "-key", "caller_num", caller, "-key", "caller_name", caller_name,
@@ -283,6 +290,20 @@ class SippRunner:
         scenario = self._scenario("uas_citizen_noanswer.xml", workdir)
         return await self._start("citizen-trunk-no-answer", scenario, workdir, ["-m", str(calls)],
                                  port, timeout)
+
+
+def make_tone(path: Path, hz: int, seconds: int = 10) -> Path:
+    """Raw µ-law 8 kHz mono (what sipp's rtp_stream sends as PCMU): a sine made by sox."""
+    import subprocess
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "u-law", "-t", "raw", str(path),
+                    "synth", str(seconds), "sine", str(hz), "vol", "0.5"], check=True, timeout=30)
+    return path
+
+
+def _tone_actions(tone: Path) -> str:
+    """Wait for the keys' recordings to end, then stream the tone in a loop (payload 0, PCMU)."""
+    return (f'<pause milliseconds="1500"/>\n  '
+            f'<nop><action><exec rtp_stream="{tone},-1,0"/></action></nop>')
 
 
 def _dtmf_actions(digits: str, workdir: Path | None = None) -> str:

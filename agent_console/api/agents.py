@@ -23,6 +23,9 @@ from db.agents import get_agent, list_agents
 routes = web.RouteTableDef()
 
 COMMANDS = ("login", "logout", "ready", "pause")
+# login's optional {"phone"}: which of the extension's phones the queues ring; "auto" (the default): the desk
+# phone when it is registered, else the browser phone when that is (ivr/acd/service.py).
+PHONES = ("auto", "desk", "browser")
 MAX_REASON_CHARS = 40
 _EXT = re.compile(r"^[0-9]{3,6}$")
 
@@ -44,10 +47,13 @@ async def agent_command(request: web.Request) -> web.Response:
     principal = principal_of(request)
     if principal.ext != ext and not principal.sees_all_calls:
         raise ApiError(403, "agents may only act on themselves")
+    phone = await parse_phone(request) if command == "login" else None     # bad input: 400 before anything
     control = _control(request)
     if command == "pause":
         reason = parse_reason(await json_object(request))
         state = await control.pause(ext, reason)
+    elif phone is not None:
+        state = await control.login(ext, phone=phone)
     else:
         state = await getattr(control, command)(ext)
     return web.json_response(_agent_row(ext, agent["name"], state))
@@ -64,6 +70,16 @@ async def queues(request: web.Request) -> web.Response:
         raise ApiError(503, "queue view not available")
     rows = await view.queues()
     return web.json_response({"queues": [dict(r) for r in rows]}, headers={"Cache-Control": "no-store"})
+
+
+async def parse_phone(request: web.Request) -> str:
+    """login's body is optional; {"phone": "browser"} rings the browser phone (endpoint <ext>-web)."""
+    if not request.body_exists:
+        return "auto"
+    phone = (await json_object(request)).get("phone", "auto")
+    if phone not in PHONES:
+        raise ApiError(400, f"phone must be one of {', '.join(PHONES)}")
+    return phone
 
 
 def parse_reason(body: Mapping[str, Any]) -> str:

@@ -33,8 +33,13 @@ _EXT = re.compile(r"^[0-9]{3,6}$")
 
 
 @routes.post("/api/v1/agents/{ext}/listen", name="agent_listen")
+@routes.post("/api/v1/agents/{ext}/whisper", name="agent_whisper")
+@routes.post("/api/v1/agents/{ext}/barge", name="agent_barge")
 async def listen(request: web.Request) -> web.Response:
+    """listen, whisper (the agent hears the supervisor, the caller does not) or barge (both do): the last
+    part of the path; audited alike, with the mode."""
     principal = principal_of(request)
+    mode = request.path.rsplit("/", 1)[1]
     if not principal.sees_all_calls:
         log.warning("live listen refused to %s (%s) from %s", principal.ext, principal.role, request.remote)
         raise ApiError(403, "only supervisors and admins may listen to a call")
@@ -55,13 +60,15 @@ async def listen(request: web.Request) -> web.Response:
         async with pool.acquire() as con, con.transaction():
             listen_id = await record_listen(con, agent_ext=ext, listener_ext=principal.ext,
                                             listener_role=principal.role, linkedid=linkedid,
-                                            remote_addr=request.remote)
-            await listener.listen(ext, principal.ext, listen_id)
+                                            remote_addr=request.remote, mode=mode)
+            await listener.listen(ext, principal.ext, listen_id, mode)
     except ValueError as exc:       # the listener's own ext is not a phone's (not digits)
         raise ApiError(409, f"your extension has no phone to ring: {exc}") from None
-    log.info("live listen %d: %s (%s) listens to %s, call %s", listen_id, principal.ext, principal.role, ext, linkedid)
-    return web.json_response({"agent": ext, "listener": principal.ext, "linkedid": linkedid, "listen_id": listen_id},
-                             status=202)
+    log.info("live %s %d: %s (%s) on %s's call %s", mode, listen_id, principal.ext, principal.role, ext, linkedid)
+    body = {"agent": ext, "listener": principal.ext, "linkedid": linkedid, "listen_id": listen_id}
+    if mode != "listen":
+        body["mode"] = mode
+    return web.json_response(body, status=202)
 
 
 @routes.get("/api/v1/audit/live-listen", name="live_listen_audit")

@@ -55,7 +55,7 @@
     var node = $("my-state");
     node.textContent = t("state." + s.state);
     node.setAttribute("data-state", s.state);
-    $("my-reason").textContent = s.state === "paused" && s.reason ? s.reason : "";
+    $("my-reason").textContent = s.state === "paused" && s.reason ? pauseReason(s.reason) : "";
     $("btn-login").disabled = s.state !== "logged_out";
     $("btn-ready").disabled = s.state !== "paused";        // from wrap-up only by the form
     $("btn-pause").disabled = ["ready", "paused"].indexOf(s.state) < 0;
@@ -70,6 +70,13 @@
       showPop({ linkedid: s.linkedid, caller_number: "", caller_name: "", queue: "" });
     }
     if (s.state === "ready" || s.state === "paused" || s.state === "logged_out") { $("screen-pop").hidden = true; }
+  }
+
+  // Reasons the controller sets itself have words in the catalog (reason.phone-offline); the agents' own
+  // are already words.
+  function pauseReason(reason) {
+    var key = "reason." + reason, word = t(key);
+    return word === key ? reason : word;
   }
 
   function command(name, body) {
@@ -292,6 +299,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The controller picks the phone: the desk phone when registered, else this browser's (phone.js).
     $("btn-login").addEventListener("click", function () { command("login"); });
     $("btn-logout").addEventListener("click", function () { command("logout"); });
     $("btn-ready").addEventListener("click", function () { command("ready"); });

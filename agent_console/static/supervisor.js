@@ -200,10 +200,19 @@
       listen.type = "button";
       listen.title = t("sup.listen_title");
       listen.disabled = a.state !== "on_call";
-      listen.addEventListener("click", function () { listenTo(a.ext); });
+      listen.addEventListener("click", function () { listenTo(a.ext, "listen"); });
       actions.appendChild(pause);
       actions.appendChild(out);
       actions.appendChild(listen);
+      // Whisper (only the agent hears the supervisor) and barge (both parties do): the same phone, audited alike.
+      ["whisper", "barge"].forEach(function (mode) {
+        var speak = el("button", t("sup." + mode), "act-" + mode);
+        speak.type = "button";
+        speak.title = t("sup." + mode + "_title");
+        speak.disabled = a.state !== "on_call";
+        speak.addEventListener("click", function () { listenTo(a.ext, mode); });
+        actions.appendChild(speak);
+      });
       tr.appendChild(actions);
       body.appendChild(tr);
     });
@@ -246,10 +255,10 @@
     });
   }
 
-  function listenTo(ext) {
+  function listenTo(ext, mode) {
     $("sup-error").textContent = "";
     $("sup-status").textContent = "";
-    api("POST", "/api/v1/agents/" + encodeURIComponent(ext) + "/listen").then(function (r) {
+    api("POST", "/api/v1/agents/" + encodeURIComponent(ext) + "/" + mode).then(function (r) {
       if (r.status === 202) { $("sup-status").textContent = t("sup.listen_calling") + " (" + ext + ")"; }
       else { $("sup-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); }
     });

@@ -28,7 +28,7 @@ from db.live_listen import ListenOutcome
 from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
-from ivr.constants import CONTEXT_LISTEN, LISTEN_ID_PREFIX
+from ivr.constants import LISTEN_ID_PREFIX, SPY_CONTEXTS
 
 RING_TIMEOUT_MS = 30_000
 # OriginateResponse's Reason when the phone did not answer (the last control frame Asterisk saw).
@@ -46,13 +46,15 @@ def checked_ext(ext: str, what: str) -> str:
 
 
 def originate_fields(agent_ext: str, listener_ext: str, listen_id: int, *,
-                     ring_timeout_ms: int = RING_TIMEOUT_MS) -> dict[str, str]:
+                     ring_timeout_ms: int = RING_TIMEOUT_MS, mode: str = "listen") -> dict[str, str]:
     """The Originate that rings the listener's phone and, once answered, spies on the agent;
     `listen_id` is the audit row's id (live_listen_log.id)."""
     agent, listener = checked_ext(agent_ext, "agent"), checked_ext(listener_ext, "listener")
     if not isinstance(listen_id, int) or isinstance(listen_id, bool) or listen_id < 1:
         raise ValueError(f"listen_id must be a positive integer, not {listen_id!r}")
-    return {"Channel": f"PJSIP/{listener}", "Context": CONTEXT_LISTEN, "Exten": agent, "Priority": "1",
+    if mode not in SPY_CONTEXTS:
+        raise ValueError(f"mode must be one of {', '.join(SPY_CONTEXTS)}, not {mode!r}")
+    return {"Channel": f"PJSIP/{listener}", "Context": SPY_CONTEXTS[mode], "Exten": agent, "Priority": "1",
             "CallerID": f'"Nghe {agent}" <{agent}>', "Timeout": str(ring_timeout_ms), "Async": "true",
             "ChannelId": f"{LISTEN_ID_PREFIX}{listener}-{agent}-{listen_id}"}
 
@@ -100,8 +102,9 @@ class LiveListener:
         self._ami = ami
         self._ring_timeout_ms = ring_timeout_ms
 
-    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int) -> None:
-        fields = originate_fields(agent_ext, listener_ext, listen_id, ring_timeout_ms=self._ring_timeout_ms)
+    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int, mode: str = "listen") -> None:
+        fields = originate_fields(agent_ext, listener_ext, listen_id, ring_timeout_ms=self._ring_timeout_ms,
+                                  mode=mode)
         try:
             if not await self._registered(listener_ext):
                 raise ListenerPhoneOffline(f"your phone ({listener_ext}) is not registered: sign in on it first")

@@ -29,6 +29,7 @@ from ivr.acd.states import WRAP_UP, WRAP_UP_REASON, AgentState
 from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
+from contracts.phones import browser_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ class Membership:
 
 def default_interface(ext: str) -> str:
     return f"PJSIP/{ext}"
+
+
+def browser_interface(ext: str) -> str:
+    """The console's WebRTC phone of `ext` (runtime/asterisk_config.py: endpoint <ext>-web)."""
+    return f"PJSIP/{browser_endpoint(ext)}"
 
 
 class AgentService:
@@ -77,15 +83,31 @@ class AgentService:
         self._interfaces[ext] = interface
 
     # -- commands ------------------------------------------------------------------------------
-    async def login(self, ext: str, interface: str | None = None) -> Mapping[str, Any]:
+    async def login(self, ext: str, interface: str | None = None, *, phone: str = "desk") -> Mapping[str, Any]:
         async with self._lock(ext):
             machine.login(self.state(ext), self._clock())       # raises before anything is sent
+            if phone == "auto" and interface is None and ext not in self._interfaces:
+                phone = await self._phone_to_ring(ext)
+            if phone == "browser":
+                interface = browser_interface(ext)
             membership = Membership(interface or self._interfaces.get(ext) or default_interface(ext),
                                     await self._branches(ext))
             await self._add_member(ext, membership)
             self.members[ext] = membership
             self._by_interface[membership.interface] = ext
             return self._command(ext, machine.login)
+
+    async def _phone_to_ring(self, ext: str) -> str:
+        """"auto": the desk phone when it is registered, else the browser phone when that is, else the desk
+        phone (app_queue skips an unavailable member until it registers)."""
+        for phone, interface in (("desk", default_interface(ext)), ("browser", browser_interface(ext))):
+            try:
+                reply = await self._ami.send("Getvar", Variable=f"DEVICE_STATE({interface})")
+            except (AmiActionFailed, AmiError) as exc:
+                raise TelephonyUnavailable(f"device state of {interface}: {exc}") from None
+            if reply.get("Value") not in (None, "", "UNAVAILABLE", "INVALID", "UNKNOWN"):
+                return phone
+        return "desk"
 
     async def logout(self, ext: str) -> Mapping[str, Any]:
         async with self._lock(ext):

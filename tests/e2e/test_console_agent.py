@@ -38,6 +38,8 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
     page = await new_page()
     try:
         await sign_in(page, controller, ext)
+        # The first state message can come a moment after the live feed opens (the page also loads its phone).
+        await page.wait_for_function("() => document.getElementById('my-state').textContent !== '—'")
         assert await page.text_content("#my-state") == "Chưa vào hàng đợi"
         await page.click("#btn-login")
         await page.wait_for_selector('#my-state[data-state="ready"]')

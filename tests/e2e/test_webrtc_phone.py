@@ -1,0 +1,206 @@
+"""Issue 15: the browser phone. An agent (1005) signs in to the console in a Chromium whose microphone plays
+a 1000 Hz tone; the console registers over WebRTC through its own proxied WebSocket; a sipp caller
+presses 2 and speaks a 440 Hz tone; the browser rings, the test clicks Answer (*Trả lời*), both sides
+talk, and the call's MixMonitor recording holds both tones (measured by frequency). Then the phone's
+WebSocket is cut: the console shows it, the ACD pauses the agent `phone-offline`, and makes them ready
+again when the phone is back."""
+from __future__ import annotations
+
+import pytest
+
+from contracts.phones import PHONE_OFFLINE_REASON
+from ivr.ami.client import AmiActionFailed
+from tests.e2e.console_helpers import SCREENSHOTS, base_url, new_number, queues_loaded, release_agent
+from tests.fixtures.browser import PHONE_TONE_HZ
+from tests.sipp import SippRunner
+from tests.tones import tone_levels
+from tests.waiting import until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+CALLER_TONE_HZ = 440
+QUIET_HZ = (700, 1500)            # nobody plays these: the recording's floor
+# Amplitude (of 1) above which a tone is there. Both are sent at 0.5; the browser's own audio processing
+# (noise suppression, gain control: on, as for agents) brings a steady tone down to about 0.05. With no
+# media at all the recording has about 0.0006 at 1000 Hz (µ-law noise of the caller's 440 Hz).
+HEARD = 0.01
+# Not 1001 (the issue's example): other tests register 1001's desk phone with sipp, whose contact outlives them
+# (sipp never unregisters), and logging in picks a registered desk phone first. 1005 (cdc, violations) has none.
+EXT = "1005"
+
+
+class PhoneLine:
+    """The browser phone's WebSocket, routed through Playwright: passed to the console as it is, until
+    `cut()` closes it at both ends and refuses the phone's reconnections; `restore()` lets them in."""
+
+    def __init__(self) -> None:
+        self.cut_off = False
+        self.open: list[tuple] = []
+
+    async def route(self, socket) -> None:
+        if self.cut_off:
+            await socket.close(code=1011, reason="cut by the test")
+            return
+        self.open.append((socket, socket.connect_to_server()))
+
+    async def cut(self) -> None:
+        self.cut_off = True
+        for socket, server in self.open:
+            await server.close(code=1011, reason="cut by the test")
+            await socket.close(code=1011, reason="cut by the test")
+        self.open.clear()
+
+    def restore(self) -> None:
+        self.cut_off = False
+
+
+@pytest.fixture
+def phone_line() -> PhoneLine:
+    return PhoneLine()
+
+
+@pytest.fixture
+async def phone_page(phone_browser, controller, phone_line):
+    context = await phone_browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    errors: list[str] = []
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.route_web_socket("**/api/v1/phone/ws", phone_line.route)
+    await page.goto(base_url(controller) + "/")
+    await page.fill("#ext", EXT)
+    await page.fill("#password", f"demo{EXT}")
+    await page.click("#login-submit")
+    await page.wait_for_url("**/agent")
+    yield page
+    await context.close()
+    assert not errors, f"JavaScript errors on the agent's page: {errors}"
+
+
+async def ws_contact(controller, aor: str) -> str | None:
+    """The URI of a WebSocket contact of `aor` (a ContactList's ObjectName is <aor>;@<hash>), or None."""
+    try:
+        contacts = await controller.ami.collect("PJSIPShowContacts")
+    except AmiActionFailed:          # "No Contacts found"
+        return None
+    return next((c["Uri"] for c in contacts
+                 if c.get("ObjectName", "").split(";@")[0] == aor and "transport=ws" in c.get("Uri", "")), None)
+
+
+async def shot(page, name: str, *, phone_width: bool = False) -> None:
+    """phone-<name>-1366.png; with phone_width also phone-<name>-390.png (390×844, then back to 1366×768)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"phone-{name}-1366.png"))
+    if phone_width:
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await page.screenshot(path=str(SCREENSHOTS / f"phone-{name}-390.png"))
+        await page.set_viewport_size({"width": 1366, "height": 768})
+
+
+async def test_browser_phone_registers_rings_answers_and_carries_audio_both_ways(
+        controller, telephony, calls, phone_page):
+    page, service, number = phone_page, controller.agents, new_number()
+    await queues_loaded(controller)
+    await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    assert await until(lambda: ws_contact(controller, f"{EXT}-web"), 15, f"a WebSocket contact for {EXT}-web")
+    await shot(page, "idle", phone_width=True)
+    await page.click("#btn-login")
+    await page.wait_for_selector('#my-state[data-state="ready"]')
+    assert service.members[EXT].interface == f"PJSIP/{EXT}-web"
+    try:
+        async with SippRunner(telephony.options.sip_port) as sipp:
+            caller = await sipp.sipp_call("2", hold_s=60, caller=number, tone_hz=CALLER_TONE_HZ)
+            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
+            await page.wait_for_function(f"() => document.getElementById('pop-number').textContent === '{number}'")
+            assert await page.text_content("#phone-answer") == "Trả lời"
+            await shot(page, "ringing")
+            await page.click("#phone-answer")
+            await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=20_000)
+            await until(lambda: service.state(EXT).state == "on_call", 15, f"{EXT} on the call")
+            linkedid = service.state(EXT).linkedid
+            await _talk(page, seconds=4)
+            await shot(page, "on-call", phone_width=True)
+            await page.click("#phone-hold")
+            await page.wait_for_selector('#phone[data-phone="on_hold"]', timeout=10_000)
+            await shot(page, "on-hold")
+            await page.click("#phone-hold")
+            await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=10_000)
+            await _talk(page, seconds=7)
+            await page.click("#phone-hangup")
+            await page.wait_for_selector('#phone[data-phone="idle"]', timeout=10_000)
+            await page.wait_for_selector("#wrapup:not([hidden])", timeout=20_000)
+            await page.select_option("#wrap-outcome", "answered")
+            await page.click("#wrap-submit")
+            await page.wait_for_selector('#my-state[data-state="ready"]')
+            assert await caller.wait(30) == 0, caller.errors()
+        record = await calls.record(number)
+        assert (record["agent"], record["outcome"]) == (EXT, "answered"), dict(record)
+        assert record["wait_s"] is not None and record["talk_s"] >= 8, dict(record)
+        recording = telephony.recordings_dir / f"{linkedid}.wav"
+        await until(recording.exists, 15, f"the recording {recording}")
+        levels = tone_levels(recording, (CALLER_TONE_HZ, PHONE_TONE_HZ, *QUIET_HZ))
+        floor = max(levels[hz] for hz in QUIET_HZ)
+        print(f"recording tone levels: {levels}")
+        assert levels[CALLER_TONE_HZ] > max(HEARD, 10 * floor), f"the caller's tone is not in the recording: {levels}"
+        assert levels[PHONE_TONE_HZ] > max(HEARD, 10 * floor), f"the browser's tone is not in the recording: {levels}"
+    finally:
+        await release_agent(controller, EXT, [number])
+
+
+async def test_a_cut_websocket_pauses_the_agent_phone_offline_until_the_phone_is_back(controller, phone_page,
+                                                                                      phone_line):
+    page, service = phone_page, controller.agents
+    await queues_loaded(controller)
+    await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    await page.click("#btn-login")
+    await page.wait_for_selector('#my-state[data-state="ready"]')
+    try:
+        await phone_line.cut()           # and the phone cannot come back by itself meanwhile
+        await page.wait_for_selector('#phone-reg[data-reg="reconnecting"]', timeout=5_000)
+        await until(lambda: service.state(EXT).state == "paused"
+                    and service.state(EXT).reason == PHONE_OFFLINE_REASON, 15, f"{EXT} paused phone-offline")
+        await page.wait_for_selector('#my-state[data-state="paused"]')
+        assert not await ws_contact(controller, f"{EXT}-web")
+        await shot(page, "offline")
+        phone_line.restore()
+        await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+        await until(lambda: service.state(EXT).state == "ready", 15, f"{EXT} ready again")
+        await page.wait_for_selector('#my-state[data-state="ready"]')
+    finally:
+        phone_line.restore()
+        await release_agent(controller, EXT, [])
+
+
+async def _talk(page, seconds: int) -> None:
+    """The call timer must show `seconds` more than it does now (the call goes on; no fixed sleep)."""
+    start = await page.evaluate("() => window.Phone.elapsed()")
+    await page.wait_for_function(f"() => window.Phone.elapsed() >= {start + seconds}", timeout=(seconds + 10) * 1000)
+
+
+async def test_blind_transfer_from_the_card_sends_the_caller_to_another_branch_queue(
+        controller, telephony, calls, phone_page):
+    page, service, number = phone_page, controller.agents, new_number()
+    await queues_loaded(controller)
+    await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    await page.click("#btn-login")
+    await page.wait_for_selector('#my-state[data-state="ready"]')
+    doctors_agent = await calls.local_agent("doctors", "1003")     # answers the transferred caller
+    connected: list[dict] = []
+    controller.ami.subscribe(lambda e: connected.append(dict(e)) if e.get("Event") == "AgentConnect" else None)
+    try:
+        async with SippRunner(telephony.options.sip_port) as sipp:
+            caller = await sipp.sipp_call("2", hold_s=40, caller=number)
+            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
+            await page.click("#phone-answer")
+            await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=20_000)
+            await until(lambda: service.state(EXT).state == "on_call", 15, f"{EXT} on the call")
+            linkedid = service.state(EXT).linkedid
+            await page.select_option("#phone-transfer", "queue-3")
+            await page.click("#phone-transfer-go")
+            await page.wait_for_selector('#phone[data-phone="idle"]', timeout=20_000)
+            taken = await until(lambda: [e for e in connected if e.get("Queue") == "doctors"
+                                         and e.get("Linkedid") == linkedid], 30, "the doctors' agent connected")
+            assert taken[0].get("MemberName") == "1003", taken
+            await caller.wait(60)
+    finally:
+        await calls.remove_agent("doctors", doctors_agent)
+        await release_agent(controller, EXT, [number])

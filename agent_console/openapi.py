@@ -10,6 +10,7 @@ from aiohttp import web
 
 from agent_console import openapi_admin, openapi_console, openapi_listen, openapi_recordings, openapi_written
 from agent_console.openapi_parts import error as _error
+from agent_console.openapi_rules import SOME_TEXT, TEXT_LINES_OPTIONAL, finished
 
 routes = web.RouteTableDef()
 
@@ -95,6 +96,7 @@ DOCUMENT: dict[str, Any] = {
                 "schema": {"$ref": "#/components/schemas/LoginRequest"}}}},
             "responses": {"200": _ok("logged in", "LoginResponse"),
                           "400": _error("malformed body"), "401": _error("bad credentials"),
+                          "429": _error("too many failed sign-ins from this address or for this account"),
                           "503": _error("database unavailable")}}},
         "/api/v1/auth/logout": {"post": {
             "summary": "End this token's session", "operationId": "logout",
@@ -188,8 +190,8 @@ DOCUMENT: dict[str, Any] = {
                 "components": {"type": "object", "additionalProperties": {"enum": ["up", "down"]},
                                "description": "asterisk, ami, agi, database"}}},
             "LoginRequest": {"type": "object", "required": ["username", "password"], "properties": {
-                "username": {"type": "string", "description": "extension, e.g. 1001"},
-                "password": {"type": "string"}}},
+                "username": {"type": "string", "minLength": 1, "maxLength": 64, "description": "extension, e.g. 1001"},
+                "password": {"type": "string", "minLength": 1, "maxLength": 1024}}},
             "LoginResponse": {"type": "object", "required": ["token", "role", "ext"], "properties": {
                 "token": {"type": "string"}, "token_type": {"const": "Bearer"},
                 "role": {"enum": ["agent", "supervisor", "admin"]}, "ext": {"type": "string"},
@@ -209,7 +211,7 @@ DOCUMENT: dict[str, Any] = {
             "AgentList": {"type": "object", "properties": {
                 "agents": {"type": "array", "items": {"$ref": "#/components/schemas/AgentState"}}}},
             "PauseRequest": {"type": "object", "required": ["reason"], "properties": {
-                "reason": {"type": "string", "minLength": 1, "maxLength": 40}}},
+                "reason": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": SOME_TEXT}}},
             "Queue": {"type": "object", "properties": {
                 "queue": {"type": "string"}, "waiting": {"type": "integer"}, "longest_wait_s": {"type": "integer"},
                 "members": {"type": "integer"}, "available": {"type": "integer"}}},
@@ -217,10 +219,13 @@ DOCUMENT: dict[str, Any] = {
                 "queues": {"type": "array", "items": {"$ref": "#/components/schemas/Queue"}}}},
             "WrapupRequest": {"type": "object", "required": ["category", "outcome"], "additionalProperties": False,
                               "properties": {
-                "category": {"type": "string", "maxLength": 80},
+                "category": {"type": "string", "maxLength": 80, "pattern": SOME_TEXT},
                 "outcome": {"enum": ["answered", "resolved", "forwarded", "needs_verification"]},
                 "agency": {"type": ["string", "null"], "maxLength": 120, "description": "required when forwarded"},
-                "notes": {"type": ["string", "null"], "maxLength": 2000}}},
+                "notes": {"type": ["string", "null"], "maxLength": 2000, "pattern": TEXT_LINES_OPTIONAL}},
+                              "if": {"required": ["outcome"], "properties": {"outcome": {"const": "forwarded"}}},
+                              "then": {"required": ["agency"],
+                                       "properties": {"agency": {"type": "string", "pattern": SOME_TEXT}}}},
             "Ticket": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "linkedid": _NULLABLE_STR, "caller_number": {"type": "string"},
                 "branch": {"type": ["integer", "null"]}, "category": {"type": "string"},
@@ -248,4 +253,4 @@ DOCUMENT["paths"]["/api/v1/tickets"]["post"] = openapi_console.CREATE_TICKET
 
 @routes.get("/api/v1/openapi.json", name="openapi")
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    return web.json_response(finished(DOCUMENT))

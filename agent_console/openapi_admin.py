@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from agent_console.openapi_parts import error as _error
+from agent_console.openapi_rules import CONTROLS
+
+LOCK_KEY = f"^(account|address):[^{CONTROLS}]+$"
 
 _LOCK = {"type": "object", "required": ["key", "kind", "value", "failures", "retry_after_s"], "properties": {
     "key": {"type": "string", "description": "account:<username> or address:<client address>; DELETE it to lift"},
@@ -25,7 +28,8 @@ PATHS: dict[str, Any] = {
     "/api/v1/admin/sign-in-locks/{key}": {"delete": {
         "summary": "Lift a lock: forget the account's or the address's failed sign-ins (admins only; logged)",
         "operationId": "liftSignInLock",
-        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+        "parameters": [{"name": "key", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": LOCK_KEY},
                         "description": "account:<username> or address:<client address>"}],
         "responses": {"204": {"description": "lifted (also when there was nothing to lift)"},
                       "400": _error("not account:… or address:…"), "401": _error("no valid token"),

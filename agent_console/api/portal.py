@@ -72,7 +72,7 @@ def _field(body: dict, name: str, limit: int, *, required: bool = False, multili
 
 def _request_of(body: dict) -> WrittenRequest:
     subject = body.get("subject")
-    if subject not in WRITTEN_BRANCHES:
+    if not isinstance(subject, str) or subject not in WRITTEN_BRANCHES:
         raise FieldError("subject", f"subject must be one of {', '.join(WRITTEN_BRANCHES)} "
                                     "(an emergency: call 115)")
     phone = vietnamese_phone(_field(body, "phone", 32, required=True) or "")

@@ -17,16 +17,17 @@ from agent_console.api import health as health_api
 from agent_console.api import metrics as metrics_api
 from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
+from agent_console.api import sip_bans as sip_bans_api
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
 from agent_console.input_guard import input_guard_middleware
 from agent_console.keys import (AGENT_CONTROL, CONFIG, CONTROLLER_FIGURES, HEALTH, LIMITER, LIVE_CALLS, LIVE_LISTEN,
-                                POOL, QUEUE_VIEW, REPORT_SLOT)
+                                POOL, QUEUE_VIEW, REPORT_SLOT, SIP_BANS)
 from agent_console.web import pages
 from agent_console.web.session import auth_middleware
 from agent_console.web.sign_in_limit import LoginLimiter
 from contracts.ports import (AgentControl, ControllerFigures, Health, LiveCalls, LiveFeed, LiveListen, PoolProvider,
-                             QueueView, RecordingStore)
+                             QueueView, RecordingStore, SipBans)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -36,7 +37,7 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
              live_feed: LiveFeed | None = None, live_listen: LiveListen | None = None,
              recording_store: RecordingStore | None = None,
              controller_figures: ControllerFigures | None = None,
-             live_calls: LiveCalls | None = None) -> web.Application:
+             live_calls: LiveCalls | None = None, sip_bans: SipBans | None = None) -> web.Application:
     """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
     # error_middleware is outermost, so errors raised by the other middlewares become JSON too;
     # input_guard refuses control characters before the session lookup or any handler sees them.
@@ -57,9 +58,11 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[CONTROLLER_FIGURES] = controller_figures
     if live_calls is not None:
         app[LIVE_CALLS] = live_calls
+    if sip_bans is not None:
+        app[SIP_BANS] = sip_bans
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
-                  sign_in_locks.routes, portal.routes, written.routes, pages.routes):
+                  sign_in_locks.routes, sip_bans_api.routes, portal.routes, written.routes, pages.routes):
         app.router.add_routes(table)
     live.setup(app, live_feed)
     recordings_api.setup(app, recording_store)

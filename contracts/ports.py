@@ -110,3 +110,17 @@ class ControllerFigures(Protocol):
         """ivr_writer_backlog{writer} (records buffered, not yet in PostgreSQL), and the like.
         Must not block (read in-memory state)."""
         ...
+
+
+class SipBans(Protocol):
+    """SIP addresses banned after failed authentications (implemented by ivr/sip_guard.py).
+
+    A ban is a mapping: id, address, banned_at, until, failures, accounts, lifted_at, lifted_by, active."""
+
+    async def bans(self) -> list[Mapping[str, Any]]:
+        """The latest bans, newest first."""
+        ...
+
+    async def lift(self, ban_id: int, by: str) -> Mapping[str, Any] | None:
+        """End an active ban now (Asterisk accepts the address again); None when no such active ban."""
+        ...

@@ -34,6 +34,7 @@ from ivr.console_server import ConsoleServer
 from ivr.events import EventRoutes, event_routes
 from ivr.health import HealthMonitor
 from ivr.metrics import ControllerMetrics
+from ivr.sip_guard import BanPolicy, SipGuard
 from ivr.store.writer import RecordWriter
 from recordings.call_recordings import CallRecordings
 
@@ -47,8 +48,11 @@ class Part(Protocol):
 
 
 class Controller:
-    def __init__(self, settings: Settings, database_url: str, recordings_dir: Path | None = None):
+    def __init__(self, settings: Settings, database_url: str, recordings_dir: Path | None = None,
+                 sip_acl_path: Path | None = None):
+        """sip_acl_path: the instance's sip_bans.conf (None: bans are recorded, not enforced)."""
         self.settings = settings
+        self.sip_acl_path = sip_acl_path
         self.database_url = database_url
         self.recordings_dir = recordings_dir
         self.pool: asyncpg.Pool | None = None
@@ -76,7 +80,7 @@ class Controller:
         (its wrap-up timers may still send a QueuePause until then)."""
         recordings = [self.recordings] if self.recordings is not None else []
         return [self.writer, self.agent_states, self.listen_outcomes, self.agi, self.agents, self.ami,
-                self.reconciler, self.health, *recordings, self.console]
+                self.reconciler, self.health, *recordings, self.sip_guard, self.console]
 
     def _wire(self, pool: asyncpg.Pool) -> None:
         settings = self.settings
@@ -88,7 +92,12 @@ class Controller:
         self.ami = AmiClient("127.0.0.1", settings.ami_port, settings.ami_user, settings.ami_secret)
         self.agents = AgentService(self.ami, pool, self.agent_states.submit,
                                    wrapup_limit_s=settings.wrapup_limit_s, bus=self.live.agent_states)
-        self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes)
+        self.sip_guard = SipGuard(pool, self.ami, self.sip_acl_path,
+                                  BanPolicy(settings.sip_ban_failures, settings.sip_ban_window_s, settings.sip_ban_s,
+                                            exempt=settings.trunk_network))
+        self.ami.on_connected(self.sip_guard.on_connected)
+        self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes,
+                                                self.sip_guard)
         self.ami.subscribe(self.events.dispatch)
         self.reconciler = Reconciler(pool, self.tracker, self.writer.submit, self.ami,
                                      short_abandon_s=settings.short_abandon_s)
@@ -108,7 +117,7 @@ class Controller:
                         recording_store=self.recordings.files if self.recordings is not None else None,
                         controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
                                                               "listen_outcomes": self.listen_outcomes}),
-                        live_calls=LiveCallView(lambda: self.tracker.calls))
+                        live_calls=LiveCallView(lambda: self.tracker.calls), sip_bans=self.sip_guard)
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

@@ -59,6 +59,10 @@ class Settings:
     wall_abandon_warn: int = 5            # above this: amber
     wall_abandon_alarm: int = 10          # above this: red
     instance: str = "main"          # from_env: IVR_INSTANCE, else named after the state directory
+    # SIP guard (ivr/sip_guard.py): this many failed SIP authentications from one address within the window ban it.
+    sip_ban_failures: int = 5
+    sip_ban_window_s: int = 60
+    sip_ban_s: int = 900
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -82,6 +86,9 @@ class Settings:
             menu_repeats=_int(env, "IVR_MENU_REPEATS", 1, 0, 3),
             survey=_switch(env, "IVR_SURVEY", True),
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
+            sip_ban_failures=_int(env, "IVR_SIP_BAN_FAILURES", 5, 2, 100),
+            sip_ban_window_s=_int(env, "IVR_SIP_BAN_WINDOW", 60, 5, 3600),
+            sip_ban_s=_int(env, "IVR_SIP_BAN_SECONDS", 900, 5, 86400),
             written_target_h=_int(env, "IVR_WRITTEN_TARGET_H", 8, 1, 240),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
             recording_retention_days=_int(env, "IVR_RECORDING_RETENTION_DAYS", 90, 1, 3650),

@@ -17,6 +17,7 @@ from ivr.acd.service import AgentService
 from ivr.acd.states import AGENT_EVENTS
 from ivr.acd.store import ListenOutcomeWriter
 from ivr.calls.tracker import CallTracker
+from ivr.sip_guard import SECURITY_FAILURES, SipGuard
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class EventRoutes:
 
 
 def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
-                 listen_log: ListenOutcomeWriter) -> EventRoutes:
+                 listen_log: ListenOutcomeWriter, sip_guard: SipGuard | None = None) -> EventRoutes:
     """The table. `calls` turns events into call records, `agents` into agent states, `live` into
     the console's live messages, `listen_log` into the listening audit log's outcomes."""
     table: dict[str, tuple[Handler, ...]] = {
@@ -63,6 +64,9 @@ def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
         # a supervisor's listening channel (ivr/acd/listen.py)
         "OriginateResponse":  (live.on_listen_event, listen_log.on_listen_event),
     }
+    if sip_guard is not None:
+        # failed SIP authentications (AMI class security): the SIP guard bans the address (ivr/sip_guard.py)
+        table.update({name: (sip_guard.on_security_event,) for name in SECURITY_FAILURES})
     _check_complete(table, calls, agents)
     return EventRoutes(table)
 

@@ -331,6 +331,11 @@ def instance_dir_for(root: Path, name: str) -> Path:
     return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").base)
 
 
+def etc_dir_for(root: Path, name: str) -> Path:
+    """Host path of an instance's Asterisk configuration (the controller writes the SIP bans' ACL there)."""
+    return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").etc)
+
+
 def recordings_dir_for(root: Path, name: str) -> Path:
     """Host path of an instance's MixMonitor recordings, without an AsteriskInstance (the controller
     started on its own needs it to serve recordings)."""

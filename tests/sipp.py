@@ -169,6 +169,9 @@ class SippRunner:
         self.processes: list[SippProcess] = []
         self._workroot = Path(tempfile.mkdtemp(prefix="ivr1022-sipp-"))
         self._count = 0
+        # (local_ip, ext, password, port) of each phone that registered: unregistered on close, since an
+        # agent's one contact is never replaced by another phone's (dialplan/pjsip.conf remove_existing = no)
+        self._registered: list[tuple[str, str, str, int]] = []
 
     async def __aenter__(self) -> "SippRunner":
         return self
@@ -180,6 +183,12 @@ class SippRunner:
         for run in self.processes:
             run.kill()
             await run.process.wait()
+        registered, self._registered = self._registered, []
+        for local_ip, ext, password, port in registered:
+            try:
+                await self.register_from(local_ip, ext, password, port, timeout=5, expires=0)
+            except SippError:   # Asterisk already gone: nothing to unregister from
+                pass
         shutil.rmtree(self._workroot, ignore_errors=True)
 
     def _scenario(self, name: str, workdir: Path, *, digits: str | None = None,
@@ -239,15 +248,18 @@ class SippRunner:
         return await (await self.register_from("127.0.0.1", ext, password, port, timeout)).wait()
 
     async def register_from(self, local_ip: str, ext: str, password: str, port: int | None = None,
-                            timeout: float = 10) -> SippProcess:
+                            timeout: float = 10, expires: int = 600) -> SippProcess:
         """REGISTER ext from local_ip (any 127.x address) with digest auth; the finished run
-        (`returncode` 0: registered; `responses()` says what Asterisk answered)."""
+        (`returncode` 0: registered; `responses()` says what Asterisk answered). expires=0 unregisters."""
         workdir = self._workdir(f"register-{ext}-{local_ip}")
         scenario = self._scenario("agent_register.xml", workdir)
+        port = port or free_udp_port()
         run = await self._start("register", scenario, workdir,
-                                ["-key", "agent", ext, "-au", ext, "-ap", password, "-m", "1"],
-                                port or free_udp_port(), timeout, self.asterisk, local_ip=local_ip)
+                                ["-key", "agent", ext, "-key", "expires", str(expires), "-au", ext, "-ap", password,
+                                 "-m", "1"], port, timeout, self.asterisk, local_ip=local_ip)
         await run.wait()
+        if run.returncode == 0 and expires:
+            self._registered.append((local_ip, ext, password, port))
         return run
 
     async def start_agent(self, ext: str, password: str, *, talk_s: float = 3,

@@ -158,6 +158,7 @@ class AsteriskInstance:
             if socket.exists():
                 socket.unlink()
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        (self.log_dir / "cel-custom").mkdir(exist_ok=True)   # cel_custom does not create its directory
         console = self.log_dir / "console.log"
         with open(console, "ab") as out:
             self._process = await asyncio.create_subprocess_exec(

@@ -3,6 +3,11 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# The demo people (db/demo_data.csv, public passwords) load only with IVR_DEMO on: `make run`, `make test` and
+# `make bench` are the demo, so they turn it on. A real deployment runs `IVR_DEMO=0 make run` (or `python -m ivr
+# run`) after `python -m ivr passwords` (docs/operations.md#demo-people).
+IVR_DEMO ?= 1
+export IVR_DEMO
 
 .PHONY: webphone run test test-repeat bench screenshots system-run system-test python-run python-test prompts clean help
 

@@ -19,16 +19,18 @@ from agent_console.api import health as health_api
 from agent_console.api import metrics as metrics_api
 from agent_console.api import recordings as recordings_api
 from agent_console.api import wallboard
+from agent_console.api import sip_bans as sip_bans_api
 from agent_console.config import ConsoleConfig
 from agent_console.errors import error_middleware
 from agent_console.input_guard import input_guard_middleware
 from agent_console.keys import (AGENT_CONTROL, CONFIG, CONTROLLER_FIGURES, FOLLOWUP_DIALER, HEALTH, LIMITER,
-                                LIVE_CALLS, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT, SMS_SENDER, SURGE_MIRROR)
+                                LIVE_CALLS, LIVE_LISTEN, POOL, QUEUE_VIEW, REPORT_SLOT, SIP_BANS, SMS_SENDER,
+                                SURGE_MIRROR)
 from agent_console.web import pages
 from agent_console.web.session import auth_middleware
 from agent_console.web.sign_in_limit import LoginLimiter
 from contracts.ports import (AgentControl, ControllerFigures, FollowupDialer, Health, LiveCalls, LiveFeed, LiveListen,
-                             PoolProvider, QueueView, RecordingStore, SmsSender, SurgeMirror)
+                             PoolProvider, QueueView, RecordingStore, SipBans, SmsSender, SurgeMirror)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -40,7 +42,8 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
              controller_figures: ControllerFigures | None = None,
              live_calls: LiveCalls | None = None,
              followup_dialer: FollowupDialer | None = None,
-             surge_mirror: SurgeMirror | None = None, sms_sender: SmsSender | None = None) -> web.Application:
+             surge_mirror: SurgeMirror | None = None, sms_sender: SmsSender | None = None,
+             sip_bans: SipBans | None = None) -> web.Application:
     """Without agent_control / queue_view / live_listen the routes that need them answer 503."""
     # error_middleware is outermost, so errors raised by the other middlewares become JSON too;
     # input_guard refuses control characters before the session lookup or any handler sees them.
@@ -67,10 +70,12 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
         app[SURGE_MIRROR] = surge_mirror
     if sms_sender is not None:
         app[SMS_SENDER] = sms_sender
+    if sip_bans is not None:
+        app[SIP_BANS] = sip_bans
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
-                  sign_in_locks.routes, portal.routes, written.routes, agencies.routes, sms.routes, callbacks.routes,
-                  pages.routes):
+                  sign_in_locks.routes, sip_bans_api.routes, portal.routes, written.routes, agencies.routes, sms.routes,
+                  callbacks.routes, pages.routes):
         app.router.add_routes(table)
     for table in (followups_api.routes, surge_api.routes):     # the worklist and the surge switch (issue 13)
         app.router.add_routes(table)

@@ -5,7 +5,7 @@ control characters in an identifier or a query value have no meaning here: they 
 logs, CSV exports or AMI/SIP headers. So every path, query value and form or JSON body value (keys
 too) is checked, and a request carrying one gets 400 naming where it was:
 
-- path and query: no C0 control (U+0000–U+001F), no DEL, no lone surrogate;
+- path and query: no C0 control (U+0000–U+001F), no DEL, no C1 control (U+0080–U+009F), no lone surrogate;
 - body values: the same, except tab, CR and LF, which multi-line text (a wrap-up note) may hold.
   Each form still applies its own stricter rule per field (agent_console/api/forms.py text_field).
 """
@@ -31,7 +31,7 @@ def bad_character(text: str, allowed: frozenset[str] = frozenset()) -> str | Non
     """A description of the first character `text` must not hold, or None."""
     for ch in text:
         code = ord(ch)
-        if (code < 0x20 or code == 0x7F) and ch not in allowed:
+        if (code < 0x20 or 0x7F <= code <= 0x9F) and ch not in allowed:
             return f"control character U+{code:04X}"
         if 0xD800 <= code <= 0xDFFF:
             return f"lone surrogate U+{code:04X}"
@@ -80,7 +80,11 @@ async def check_body(request: web.Request) -> None:
             if problem:
                 raise _refuse(where if where != "body" else "the body", problem)
     elif request.content_type in _FORM_TYPES:
-        for name, value in (await request.post()).items():
+        try:
+            fields = await request.post()
+        except ValueError:  # multipart/form-data without a boundary, a broken form
+            raise ApiError(400, "the body is not a well-formed form") from None
+        for name, value in fields.items():
             if isinstance(value, str):
                 problem = bad_character(name) or bad_character(value, _BODY_ALLOWED)
                 if problem:

@@ -17,7 +17,7 @@ from agent_console.live_backpressure import Backpressure
 from agent_console.ringing import RingingCalls
 from agent_console.web.sign_in_limit import LoginLimiter
 from contracts.ports import (AgentControl, ControllerFigures, FollowupDialer, Health, LiveCalls, LiveFeed, LiveListen,
-                             PoolProvider, QueueView, RecordingStore, SmsSender, SurgeMirror)
+                             PoolProvider, QueueView, RecordingStore, SipBans, SmsSender, SurgeMirror)
 
 # -- settings and what the host process hands over (ivr/app.py) --------------------------------
 CONFIG = web.AppKey("config", ConsoleConfig)
@@ -33,6 +33,7 @@ CONTROLLER_FIGURES = web.AppKey("controller_figures", ControllerFigures)
 FOLLOWUP_DIALER = web.AppKey("followup_dialer", FollowupDialer)
 SURGE_MIRROR = web.AppKey("surge_mirror", SurgeMirror)
 SMS_SENDER = web.AppKey("sms_sender", SmsSender)
+SIP_BANS = web.AppKey("sip_bans", SipBans)
 
 # -- the console's own -------------------------------------------------------------------------
 # One report computed at a time: a report is one PostgreSQL backend at full speed on one core, and

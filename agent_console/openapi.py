@@ -13,6 +13,7 @@ from agent_console import (openapi_admin, openapi_console, openapi_listen, opena
 from agent_console import openapi_agencies, openapi_callbacks, openapi_reports, openapi_sms
 from agent_console.openapi_parts import error as _error
 from agent_console import openapi_followups  # issue 13: the worklist and the surge switch
+from agent_console.openapi_rules import SOME_TEXT, TEXT_LINES_OPTIONAL, finished
 
 routes = web.RouteTableDef()
 
@@ -100,6 +101,7 @@ DOCUMENT: dict[str, Any] = {
                 "schema": {"$ref": "#/components/schemas/LoginRequest"}}}},
             "responses": {"200": _ok("logged in", "LoginResponse"),
                           "400": _error("malformed body"), "401": _error("bad credentials"),
+                          "429": _error("too many failed sign-ins from this address or for this account"),
                           "503": _error("database unavailable")}}},
         "/api/v1/auth/logout": {"post": {
             "summary": "End this token's session", "operationId": "logout",
@@ -201,8 +203,8 @@ DOCUMENT: dict[str, Any] = {
                 "components": {"type": "object", "additionalProperties": {"enum": ["up", "down"]},
                                "description": "asterisk, ami, agi, database"}}},
             "LoginRequest": {"type": "object", "required": ["username", "password"], "properties": {
-                "username": {"type": "string", "description": "extension, e.g. 1001"},
-                "password": {"type": "string"}}},
+                "username": {"type": "string", "minLength": 1, "maxLength": 64, "description": "extension, e.g. 1001"},
+                "password": {"type": "string", "minLength": 1, "maxLength": 1024}}},
             "LoginResponse": {"type": "object", "required": ["token", "role", "ext"], "properties": {
                 "token": {"type": "string"}, "token_type": {"const": "Bearer"},
                 "role": {"enum": ["agent", "supervisor", "admin"]}, "ext": {"type": "string"},
@@ -222,7 +224,7 @@ DOCUMENT: dict[str, Any] = {
             "AgentList": {"type": "object", "properties": {
                 "agents": {"type": "array", "items": {"$ref": "#/components/schemas/AgentState"}}}},
             "PauseRequest": {"type": "object", "required": ["reason"], "properties": {
-                "reason": {"type": "string", "minLength": 1, "maxLength": 40}}},
+                "reason": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": SOME_TEXT}}},
             "Queue": {"type": "object", "properties": {
                 "queue": {"type": "string"}, "waiting": {"type": "integer"}, "longest_wait_s": {"type": "integer"},
                 "members": {"type": "integer"}, "available": {"type": "integer"}}},
@@ -230,7 +232,7 @@ DOCUMENT: dict[str, Any] = {
                 "queues": {"type": "array", "items": {"$ref": "#/components/schemas/Queue"}}}},
             "WrapupRequest": {"type": "object", "required": ["category", "outcome"], "additionalProperties": False,
                               "properties": {
-                "category": {"type": "string", "maxLength": 80},
+                "category": {"type": "string", "maxLength": 80, "pattern": SOME_TEXT},
                 "outcome": {"enum": ["answered", "resolved", "forwarded", "needs_verification"]},
                 "agency_id": {"type": ["integer", "null"], "description": "the agency directory's entry (GET "
                               "/api/v1/agencies); forwarded needs it or agency. 422 when it is not in the directory,"
@@ -238,7 +240,12 @@ DOCUMENT: dict[str, Any] = {
                 "agency": {"type": ["string", "null"], "maxLength": 120,
                            "description": "instead of agency_id: a directory entry's name (case, spaces, diacritics"
                                           " aside); 422 when none has it"},
-                "notes": {"type": ["string", "null"], "maxLength": 2000}}},
+                "notes": {"type": ["string", "null"], "maxLength": 2000, "pattern": TEXT_LINES_OPTIONAL}},
+                              "if": {"required": ["outcome"], "properties": {"outcome": {"const": "forwarded"}}},
+                              "then": {"anyOf": [
+                                  {"required": ["agency_id"], "properties": {"agency_id": {"type": "integer"}}},
+                                  {"required": ["agency"],
+                                   "properties": {"agency": {"type": "string", "pattern": SOME_TEXT}}}]}},
             "Ticket": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "linkedid": _NULLABLE_STR, "caller_number": {"type": "string"},
                 "branch": {"type": ["integer", "null"]}, "category": {"type": "string"},
@@ -266,4 +273,4 @@ DOCUMENT["paths"]["/api/v1/tickets"]["post"] = openapi_console.CREATE_TICKET
 
 @routes.get("/api/v1/openapi.json", name="openapi")
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    return web.json_response(finished(DOCUMENT))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent_console.openapi_parts import ID_SCHEMA
 from agent_console.openapi_parts import error as _error
+from agent_console.openapi_rules import SOME_TEXT, TEXT_LINES_OPTIONAL
 
 
 def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -14,14 +16,15 @@ _TICKET = {"$ref": "#/components/schemas/Ticket"}
 _TICKET_DETAIL = {"description": "the ticket with its history [{at, by, status, note}]",
                   "content": {"application/json": {"schema": {"allOf": [_TICKET, {"type": "object", "properties": {
                       "history": {"type": "array", "items": {"type": "object"}}}}]}}}}
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA}
 
 # POST on the list's path: openapi.py adds it next to the GET.
 CREATE_TICKET: dict[str, Any] = {
     "summary": "Create a ticket without a call (status open)", "operationId": "createTicket",
     "requestBody": _json_body({"type": "object", "required": ["category"], "properties": {
-        "caller_number": {"type": "string"}, "branch": {"type": ["integer", "null"], "minimum": 1, "maximum": 4},
-        "category": {"type": "string", "maxLength": 80}, "summary": {"type": "string", "maxLength": 2000},
+        "caller_number": {"type": ["string", "null"], "maxLength": 32}, "branch": {"type": ["integer", "null"], "minimum": 1, "maximum": 4},
+        "category": {"type": "string", "maxLength": 80, "pattern": SOME_TEXT},
+        "summary": {"type": ["string", "null"], "maxLength": 2000, "pattern": TEXT_LINES_OPTIONAL},
         "agency": {"type": ["string", "null"], "maxLength": 120}}}),
     "responses": {"201": _TICKET_DETAIL, "400": _error("invalid body"), "401": _error("not signed in")}}
 
@@ -30,9 +33,10 @@ PATHS: dict[str, Any] = {
         "summary": "Search tickets by caller number, category, summary or agency (agents: their own)",
         "operationId": "searchTickets",
         "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}},
-                       {"name": "status", "in": "query",
-                        "schema": {"enum": ["open", "forwarded", "verified", "closed"]}}],
-        "responses": {"200": {"description": "tickets"}, "401": _error("not signed in")}}},
+                       {"name": "status", "in": "query", "description": "empty: any status",
+                        "schema": {"enum": ["", "open", "forwarded", "verified", "closed"]}}],
+        "responses": {"200": {"description": "tickets"}, "400": _error("bad status"),
+                      "401": _error("not signed in")}}},
     "/api/v1/tickets/{id}": {"get": {
         "summary": "One ticket with its history (agents: tickets they created)", "operationId": "getTicket",
         "parameters": [_ID], "responses": {"200": _TICKET_DETAIL, "403": _error("another agent's ticket"),
@@ -42,7 +46,8 @@ PATHS: dict[str, Any] = {
                    "agency required to forward", "operationId": "changeTicketStatus", "parameters": [_ID],
         "requestBody": _json_body({"type": "object", "required": ["status"], "properties": {
             "status": {"enum": ["open", "forwarded", "verified", "closed"]},
-            "agency": {"type": "string"}, "note": {"type": "string"}}}),
+            "agency": {"type": "string", "maxLength": 120},
+            "note": {"type": "string", "maxLength": 2000, "pattern": TEXT_LINES_OPTIONAL}}}),
         "responses": {"200": _TICKET_DETAIL, "400": _error("invalid body"), "403": _error("another agent's ticket"),
                       "404": _error("no such ticket"), "409": _error("that status cannot follow the current one")}}},
     "/api/v1/callers/{number}/history": {"get": {

@@ -4,6 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 
+# A ticket's id in a path: the routes match 1 to 18 digits (anything else is a 404).
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+
+
 def error(description: str) -> dict[str, Any]:
     """A response with the common {"error": "..."} body."""
     return {"description": description,
@@ -20,7 +24,7 @@ def audit_log_get(summary: str, operation_id: str, rows_key: str, row_schema: di
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500,
                                                         "default": 100}},
             {"name": "before_id", "in": "query", "description": "next_before_id of the previous page",
-             "schema": {"type": "integer"}}],
+             "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}}],
         "responses": {"200": {"description": f"a page of {rows_key}",
                               "content": {"application/json": {"schema": page}}},
                       "400": error("bad parameter"), "401": error("no valid token"), "403": error("not an admin")}}}

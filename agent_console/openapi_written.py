@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent_console.openapi_parts import ID_SCHEMA
 from agent_console.openapi_parts import error as _error
+from agent_console.openapi_rules import SOME_TEXT, TEXT_LINES
 
 _TICKET = {"description": "the ticket with its history [{at, by, status, note, public}]",
            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ticket"}}}}
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA}
 _SUBJECT = {"enum": ["cdc", "doctors", "violations"],
             "description": "the branch; an emergency is a call to 115, not a request"}
 _LOOKUP = {"type": "object", "properties": {
@@ -27,11 +29,13 @@ PATHS: dict[str, Any] = {
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["subject", "phone", "text"], "properties": {
                 "subject": _SUBJECT,
-                "phone": {"type": "string", "maxLength": 32, "description": "a Vietnamese mobile or landline number"},
+                "phone": {"type": "string", "maxLength": 32, "pattern": SOME_TEXT,
+                          "description": "a Vietnamese mobile or landline number (another is a 400)"},
                 "name": {"type": "string", "maxLength": 80}, "area": {"type": "string", "maxLength": 120,
                                                                      "description": "district / ward"},
-                "text": {"type": "string", "maxLength": 2000},
-                "website": {"type": "string", "description": "left empty by people (a honeypot)"}}}}}},
+                "text": {"type": "string", "maxLength": 2000, "pattern": TEXT_LINES},
+                "website": {"description": "left empty by people (a honeypot): any value gets a code that "
+                                           "leads nowhere"}}}}}},
         "responses": {
             "201": {"description": "the tracking code (8 characters of 23456789ABCDEFGHJKLMNPQRSTUVWXYZ)",
                     "content": {"application/json": {"schema": {"type": "object", "properties": {
@@ -59,6 +63,7 @@ PATHS: dict[str, Any] = {
         "summary": "Claim a written request: one agent each (a single conditional UPDATE)",
         "operationId": "claimTicket", "parameters": [_ID],
         "responses": {"200": _TICKET, "401": _error("not signed in"), "403": _error("a branch the agent does not serve"),
+                      "404": _error("no such ticket"),
                       "409": _error("claimed by another agent, closed, or not a written request")}}},
     "/api/v1/tickets/{id}/replies": {"post": {
         "summary": "A reply the citizen reads on the portal (public, the default) or an internal note. On an sms "
@@ -67,7 +72,8 @@ PATHS: dict[str, Any] = {
         "operationId": "replyToTicket", "parameters": [_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["text"], "properties": {
-                "text": {"type": "string", "maxLength": 2000}, "public": {"type": "boolean", "default": True}}}}}},
+                "text": {"type": "string", "maxLength": 2000, "pattern": TEXT_LINES},
+                "public": {"type": "boolean", "default": True}}}}}},
         "responses": {"200": _TICKET, "400": _error("invalid body"), "403": _error("not the agent's ticket"),
                       "404": _error("no such ticket"), "409": _error("a public reply on a ticket from a call"),
                       "503": _error("the SMS gateway did not take the SMS (recorded as failed)")}}},

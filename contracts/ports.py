@@ -142,4 +142,17 @@ class SmsSender(Protocol):
     async def send(self, receiver: str, text: str, send_id: int) -> None:
         """Returns once the gateway accepted it; its delivery reports name `send_id`.
         Raises contracts.errors.SmsGatewayUnavailable when the gateway is down or refuses."""
+
+
+class SipBans(Protocol):
+    """SIP addresses banned after failed authentications (implemented by ivr/sip_guard.py).
+
+    A ban is a mapping: id, address, banned_at, until, failures, accounts, lifted_at, lifted_by, active."""
+
+    async def bans(self) -> list[Mapping[str, Any]]:
+        """The latest bans, newest first."""
+        ...
+
+    async def lift(self, ban_id: int, by: str) -> Mapping[str, Any] | None:
+        """End an active ban now (Asterisk accepts the address again); None when no such active ban."""
         ...

@@ -4,11 +4,16 @@
 database); `load_demo_data(pool)` writes it idempotently: a person already present keeps
 their password hash (no re-hash, so a changed password survives a reload) but gets the
 file's name, role, SIP secret and branches. Run it as `python -m db.demo DATABASE_URL`.
+
+The demo credentials are public: they load only when IVR_DEMO is on (`make` sets IVR_DEMO=1, and so
+does the test suite's conftest); elsewhere `load_demo_data` raises DemoRefused. A real deployment
+generates the agents' SIP passwords with `python -m ivr passwords` (docs/operations.md#demo-people).
 """
 from __future__ import annotations
 
 import asyncio
 import csv
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -32,6 +37,15 @@ DEMO_AGENCIES = (
 )
 QUEUE_NAMES = ("cdc", "doctors", "violations", "emergency")
 _EXT = re.compile(r"^[0-9]{3,6}$")
+_ON = ("1", "on", "yes", "true")
+
+
+class DemoRefused(RuntimeError):
+    """The demo credentials were asked for without IVR_DEMO on."""
+
+
+def demo_enabled(env: dict[str, str] | None = None) -> bool:
+    return (os.environ if env is None else env).get("IVR_DEMO", "").strip().lower() in _ON
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,11 @@ def _person(row: dict[str, str]) -> DemoPerson:
 
 
 async def load_demo_data(pool: Queryable, path: Path = DEMO_FILE) -> int:
-    """Write the demo people; return how many were new. Safe to run again (and concurrently)."""
+    """Write the demo people; return how many were new. Safe to run again (and concurrently).
+    Refused (DemoRefused) unless IVR_DEMO is on: the file's passwords are public."""
+    if not demo_enabled():
+        raise DemoRefused("the demo people (public passwords in db/demo_data.csv) load only with IVR_DEMO=1; "
+                          "on a real deployment create the agents and run `python -m ivr passwords`")
     people = read_demo_data(path)
     existing = {row["ext"] for row in await pool.fetch(
         "SELECT ext FROM agents WHERE ext = ANY($1::text[])", [p.ext for p in people])}
@@ -94,6 +112,17 @@ async def load_demo_data(pool: Queryable, path: Path = DEMO_FILE) -> int:
         async with pool.acquire() as con:
             return await _write(con, people, hash_of)
     return await _write(pool, people, hash_of)
+
+
+async def refuse_demo_passwords(pool: Queryable, path: Path = DEMO_FILE) -> None:
+    """Without IVR_DEMO, an agent whose SIP secret is still the public demo one stops the start (DemoRefused)."""
+    public = {p.ext: p.sip_password for p in read_demo_data(path)}
+    rows = await pool.fetch("SELECT ext, sip_password FROM agents WHERE active AND ext = ANY($1::text[])",
+                            list(public))
+    exposed = sorted(r["ext"] for r in rows if r["sip_password"] == public[r["ext"]])
+    if exposed:
+        raise DemoRefused(f"{len(exposed)} agents ({', '.join(exposed[:5])}{'…' if len(exposed) > 5 else ''}) still "
+                          "have the public demo SIP passwords: run `python -m ivr passwords`, or set IVR_DEMO=1")
 
 
 async def _write(con: asyncpg.Connection, people: list[DemoPerson], hash_of: dict[str, str]) -> int:

@@ -1,7 +1,8 @@
 """`python -m ivr run` starts the whole system in the foreground (what `make run` does): a supervisor
 that keeps PostgreSQL, Asterisk and the controller (a child process) running;
 `python -m ivr controller` starts only the controller against a running Asterisk;
-`python -m ivr asterisk` / `python -m ivr postgres` prepare one part and exec it (the systemd units).
+`python -m ivr asterisk` / `python -m ivr postgres` prepare one part and exec it (the systemd units);
+`python -m ivr passwords` gives every agent a new long random SIP password (printed once).
 SIGINT or SIGTERM stops everything that was started, in reverse order."""
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _die_with_parent() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
-    parser.add_argument("command", choices=["run", "controller", "asterisk", "postgres"])
+    parser.add_argument("command", choices=["run", "controller", "asterisk", "postgres", "passwords"])
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     if args.command in ("run", "controller"):
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ivr: bad setting: {exc}", file=sys.stderr)
         return 2
+    if args.command == "passwords":
+        from ivr.passwords import main as passwords
+
+        return passwords(settings)
     if args.command in ("asterisk", "postgres"):
         from ivr.foreground import exec_asterisk, exec_postgres
 
@@ -50,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(command: str, settings: Settings) -> int:
     from ivr.app import Controller
     from ivr.system import InstanceBusy, System
-    from runtime.asterisk import recordings_dir_for
+    from runtime.asterisk import etc_dir_for, recordings_dir_for
+    from runtime.sip_acl import ACL_FILE
 
     if command == "run":
         service: System | Controller = System(settings)
@@ -60,7 +66,8 @@ async def _serve(command: str, settings: Settings) -> int:
         database_url = settings.database_url or private_dsn(settings)   # the private cluster by default
         recordings = recordings_dir_for(settings.asterisk_root, settings.instance)
         service = Controller(settings, database_url,
-                             recordings_dir=recordings if recordings.parent.is_dir() else None)
+                             recordings_dir=recordings if recordings.parent.is_dir() else None,
+                             sip_acl_path=etc_dir_for(settings.asterisk_root, settings.instance) / ACL_FILE)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -41,6 +41,7 @@ from ivr.followups.surge import SurgeMirror
 from ivr.health import HealthMonitor
 from ivr.metrics import ControllerMetrics
 from ivr.sms_gateway import sms_sender
+from ivr.sip_guard import BanPolicy, SipGuard
 from ivr.store.writer import RecordWriter
 from recordings.call_recordings import CallRecordings
 
@@ -54,8 +55,11 @@ class Part(Protocol):
 
 
 class Controller:
-    def __init__(self, settings: Settings, database_url: str, recordings_dir: Path | None = None):
+    def __init__(self, settings: Settings, database_url: str, recordings_dir: Path | None = None,
+                 sip_acl_path: Path | None = None):
+        """sip_acl_path: the instance's sip_bans.conf (None: bans are recorded, not enforced)."""
         self.settings = settings
+        self.sip_acl_path = sip_acl_path
         self.database_url = database_url
         self.recordings_dir = recordings_dir
         self.pool: asyncpg.Pool | None = None
@@ -84,7 +88,7 @@ class Controller:
         (its wrap-up timers may still send a QueuePause until then)."""
         recordings = [self.recordings] if self.recordings is not None else []
         return [self.writer, self.agent_states, self.listen_outcomes, self.agi, self.agents, self.callbacks, self.ami,
-                self.reconciler, self.health, *recordings, self.console]
+                self.reconciler, self.health, *recordings, self.sip_guard, self.console]
 
     def _wire(self, pool: asyncpg.Pool) -> None:
         settings = self.settings
@@ -100,8 +104,13 @@ class Controller:
                                          max_attempts=settings.callback_attempts, ring_s=settings.callback_ring_s,
                                          publish=self.live.publish)
         self.phones = PhonePresence(self.agents)
+        self.sip_guard = SipGuard(pool, self.ami, self.sip_acl_path,
+                                  BanPolicy(settings.sip_ban_failures, settings.sip_ban_window_s, settings.sip_ban_s,
+                                            exempt=settings.trunk_network))
+        self.ami.on_connected(self.sip_guard.on_connected)
         self.events: EventRoutes = event_routes(self.tracker, self.agents, self.live, self.listen_outcomes,
-                                                callbacks=self.callbacks, phones=self.phones)
+                                                callbacks=self.callbacks, phones=self.phones,
+                                                sip_guard=self.sip_guard)
         self.ami.subscribe(self.events.dispatch)
         self.reconciler = Reconciler(pool, self.tracker, self.writer.submit, self.ami,
                                      short_abandon_s=settings.short_abandon_s)
@@ -127,7 +136,7 @@ class Controller:
                                                               "listen_outcomes": self.listen_outcomes}),
                         live_calls=LiveCallView(lambda: self.tracker.calls),
                         followup_dialer=FollowupCaller(self.ami, ring_timeout_ms=self.settings.followup_ring_s * 1000),
-                        surge_mirror=self.surge, sms_sender=sms_sender(self.settings))
+                        surge_mirror=self.surge, sms_sender=sms_sender(self.settings), sip_bans=self.sip_guard)
 
     def _ivr_path(self, linkedid: str) -> list[tuple[str, str]]:
         """The IVR steps the tracker has seen so far for a live call (for the screen pop)."""

@@ -75,6 +75,10 @@ class Settings:
     kannel_port: int = 13100                              # admin; +1 smsbox link; +2 sendsms; +3 the fake SMSC
     sms_smsc_file: Path | None = None                     # a real `group = smsc`; unset: the fake SMSC
     sms_own_gateway: bool = False                         # on and IVR_SMS_SEND_URL unset: we run Kannel
+    # SIP guard (ivr/sip_guard.py): this many failed SIP authentications from one address within the window ban it.
+    sip_ban_failures: int = 5
+    sip_ban_window_s: int = 60
+    sip_ban_s: int = 900
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -102,6 +106,9 @@ class Settings:
             menu_repeats=_int(env, "IVR_MENU_REPEATS", 1, 0, 3),
             survey=_switch(env, "IVR_SURVEY", True),
             wrapup_limit_s=_int(env, "IVR_WRAPUP_LIMIT", 120, 5, 3600),
+            sip_ban_failures=_int(env, "IVR_SIP_BAN_FAILURES", 5, 2, 100),
+            sip_ban_window_s=_int(env, "IVR_SIP_BAN_WINDOW", 60, 5, 3600),
+            sip_ban_s=_int(env, "IVR_SIP_BAN_SECONDS", 900, 5, 86400),
             written_target_h=_int(env, "IVR_WRITTEN_TARGET_H", 8, 1, 240),
             short_abandon_s=_int(env, "IVR_SHORT_ABANDON", 5, 0, 60),
             callback_retry_delay_s=_int(env, "IVR_CALLBACK_RETRY_DELAY", 120, 1, 86400),

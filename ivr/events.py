@@ -19,6 +19,7 @@ from ivr.acd.states import AGENT_EVENTS
 from ivr.acd.store import ListenOutcomeWriter
 from ivr.calls.tracker import CallTracker
 from ivr.callbacks.service import CallbackService
+from ivr.sip_guard import SECURITY_FAILURES, SipGuard
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class EventRoutes:
 
 def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
                  listen_log: ListenOutcomeWriter, callbacks: CallbackService | None = None,
-                 phones: PhonePresence | None = None) -> EventRoutes:
+                 phones: PhonePresence | None = None, sip_guard: SipGuard | None = None) -> EventRoutes:
     """The table. `calls` turns events into call records, `agents` into agent states, `live` into
     the console's live messages, `listen_log` into the listening audit log's outcomes, `callbacks`
     into keep-place callbacks (placeholders joining and reaching agents, the citizen's dial)."""
@@ -78,6 +79,9 @@ def event_routes(calls: CallTracker, agents: AgentService, live: LiveHub,
     if phones is not None:
         # the console's browser phones registering and going away (ivr/acd/phones.py: phone-offline)
         table["ContactStatus"] = (phones.on_contact_status,)
+    if sip_guard is not None:
+        # failed SIP authentications (AMI class security): the SIP guard bans the address (ivr/sip_guard.py)
+        table.update({name: (sip_guard.on_security_event,) for name in SECURITY_FAILURES})
     _check_complete(table, calls, agents)
     return EventRoutes(table)
 

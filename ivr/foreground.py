@@ -49,6 +49,7 @@ def exec_asterisk(settings: Settings) -> None:
     if socket.exists():
         socket.unlink()          # left by a killed Asterisk; systemd has made sure it is gone
     pbx.log_dir.mkdir(parents=True, exist_ok=True)
+    (pbx.log_dir / "cel-custom").mkdir(exist_ok=True)   # cel_custom (raw facts on disk) does not create it
     argv, env = pbx.foreground_command()
     os.execvpe(argv[0], argv, env)
 

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 import asyncpg
 
 from db.agents import list_sip_credentials
-from db.demo import load_demo_data
+from db.demo import demo_enabled, load_demo_data, refuse_demo_passwords
 from db.migrate import migrate
 from ivr.config import Settings
 from ivr.sms_gateway import kannel_options
@@ -189,7 +189,10 @@ async def prepare_database(database_url: str, attempts: int = 60) -> list[AgentE
     try:
         async with pool.acquire() as con:
             await migrate(con)
-        await load_demo_data(pool)
+        if demo_enabled():
+            await load_demo_data(pool)
+        else:
+            await refuse_demo_passwords(pool)
         return [AgentEndpoint(a["ext"], a["sip_password"]) for a in await list_sip_credentials(pool)]
     finally:
         await pool.close()

@@ -180,6 +180,7 @@ class AsteriskInstance:
             if socket.exists():
                 socket.unlink()
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        (self.log_dir / "cel-custom").mkdir(exist_ok=True)   # cel_custom does not create its directory
         console = self.log_dir / "console.log"
         with open(console, "ab") as out:
             self._process = await asyncio.create_subprocess_exec(
@@ -353,6 +354,11 @@ class AsteriskInstance:
 def instance_dir_for(root: Path, name: str) -> Path:
     """Host path of an instance's directory (AsteriskInstance.dir) before its options are known."""
     return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").base)
+
+
+def etc_dir_for(root: Path, name: str) -> Path:
+    """Host path of an instance's Asterisk configuration (the controller writes the SIP bans' ACL there)."""
+    return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").etc)
 
 
 def recordings_dir_for(root: Path, name: str) -> Path:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from runtime.sip_acl import ACL_FILE, acl_text
 from runtime.asterisk_data import (
     first_existing,
     in_root,
@@ -163,6 +164,7 @@ class InstanceRenderer:
         self._write("generated_globals.conf", self._globals())
         self._write("generated_manager.conf", self._manager())
         self._write("generated_pjsip.conf", self._pjsip())
+        self._write(ACL_FILE, acl_text([]))   # no ban until the controller's SIP guard writes one
         self._write("generated_extconfig.conf", self._extconfig())
         self._write("generated_res_pgsql.conf", self._pgsql_connection("dbhost", "dbport",
                                                                         "dbname", "dbuser",
@@ -235,7 +237,7 @@ class InstanceRenderer:
             f"secret = {options.ami_secret}\n"
             "deny = 0.0.0.0/0.0.0.0\n"
             "permit = 127.0.0.0/255.0.0.0\n"
-            "read = system,call,agent,user\n"
+            "read = system,call,agent,user,security\n"
             "write = system,call,agent,originate,reporting\n"
             "writetimeout = 1000\n"
         )

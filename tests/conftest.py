@@ -1,5 +1,10 @@
 """Shared fixtures live in tests/fixtures/, one module per real part."""
+import os
 import signal
+
+# The tests use the demo people (db/demo_data.csv), whose passwords are public: they load only with
+# IVR_DEMO on (db/demo.py), so the suite turns it on, for itself and the `make run` it starts.
+os.environ.setdefault("IVR_DEMO", "1")
 
 pytest_plugins = [
     "tests.fixtures.postgres",

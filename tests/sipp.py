@@ -134,6 +134,11 @@ class SippProcess:
         return [message for path in sorted(self.workdir.glob("*_messages.log"))
                 for message in parse_messages(path.read_text(errors="replace"))]
 
+    def responses(self) -> list[str]:
+        """The status codes of the responses this run received, in order (e.g. ['401', '200'])."""
+        return [m.first_line.split()[1] for m in self.messages()
+                if not m.sent and m.first_line.startswith("SIP/2.0 ") and len(m.first_line.split()) > 1]
+
     def first(self, start: str, sent: bool) -> SipMessage:
         """The first message sent (or received) whose first line starts with `start`."""
         for message in self.messages():
@@ -165,6 +170,9 @@ class SippRunner:
         self.processes: list[SippProcess] = []
         self._workroot = Path(tempfile.mkdtemp(prefix="ivr1022-sipp-"))
         self._count = 0
+        # (local_ip, ext, password, port) of each phone that registered: unregistered on close, since an
+        # agent's one contact is never replaced by another phone's (dialplan/pjsip.conf remove_existing = no)
+        self._registered: list[tuple[str, str, str, int]] = []
 
     async def __aenter__(self) -> "SippRunner":
         return self
@@ -176,6 +184,12 @@ class SippRunner:
         for run in self.processes:
             run.kill()
             await run.process.wait()
+        registered, self._registered = self._registered, []
+        for local_ip, ext, password, port in registered:
+            try:
+                await self.register_from(local_ip, ext, password, port, timeout=5, expires=0)
+            except SippError:   # Asterisk already gone: nothing to unregister from
+                pass
         shutil.rmtree(self._workroot, ignore_errors=True)
 
     def _scenario(self, name: str, workdir: Path, *, digits: str | None = None,
@@ -195,8 +209,9 @@ class SippRunner:
         return path
 
     async def _start(self, label: str, scenario: Path, workdir: Path, args: list[str],
-                     local_port: int, timeout: float, target: str | None = None) -> SippProcess:
-        command = [SIPP, "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(local_port),
+                     local_port: int, timeout: float, target: str | None = None,
+                     local_ip: str = "127.0.0.1") -> SippProcess:
+        command = [SIPP, "-sf", str(scenario), "-i", local_ip, "-p", str(local_port),
                    "-t", "u1", "-nostdin", "-trace_err", "-trace_msg",
                    "-timeout", f"{int(timeout)}s", "-timeout_error", *args]
         if target:
@@ -237,12 +252,22 @@ class SippRunner:
     async def register_agent(self, ext: str, password: str, port: int,
                              timeout: float = 10) -> int:
         """REGISTER ext from 127.0.0.1:port with digest auth; returns sipp's exit code."""
-        workdir = self._workdir(f"register-{ext}")
+        return await (await self.register_from("127.0.0.1", ext, password, port, timeout)).wait()
+
+    async def register_from(self, local_ip: str, ext: str, password: str, port: int | None = None,
+                            timeout: float = 10, expires: int = 600) -> SippProcess:
+        """REGISTER ext from local_ip (any 127.x address) with digest auth; the finished run
+        (`returncode` 0: registered; `responses()` says what Asterisk answered). expires=0 unregisters."""
+        workdir = self._workdir(f"register-{ext}-{local_ip}")
         scenario = self._scenario("agent_register.xml", workdir)
+        port = port or free_udp_port()
         run = await self._start("register", scenario, workdir,
-                                ["-key", "agent", ext, "-au", ext, "-ap", password,
-                                 "-m", "1"], port, timeout, self.asterisk)
-        return await run.wait()
+                                ["-key", "agent", ext, "-key", "expires", str(expires), "-au", ext, "-ap", password,
+                                 "-m", "1"], port, timeout, self.asterisk, local_ip=local_ip)
+        await run.wait()
+        if run.returncode == 0 and expires:
+            self._registered.append((local_ip, ext, password, port))
+        return run
 
     async def start_agent(self, ext: str, password: str, *, talk_s: float = 3,
                           calls: int = 1, timeout: float = 60) -> SippProcess:

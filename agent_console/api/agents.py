@@ -89,7 +89,8 @@ def parse_reason(body: Mapping[str, Any]) -> str:
     reason = reason.strip()
     if len(reason) > MAX_REASON_CHARS:
         raise ApiError(400, f"reason must be at most {MAX_REASON_CHARS} characters")
-    if any(unicodedata.category(ch).startswith("C") for ch in reason):
+    # Control characters only, as every other text field (api/forms.py): the OpenAPI pattern says the same.
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in reason):
         raise ApiError(400, "reason must not contain control characters")
     return reason
 

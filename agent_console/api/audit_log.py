@@ -32,7 +32,7 @@ async def audit_log_page(request: web.Request, *, log_name: str, rows_key: str, 
         log.warning("%s refused to %s (%s)", log_name, principal.ext, principal.role)
         raise ApiError(403, f"only admins may read the {log_name}")
     limit = whole(request.query.get("limit"), "limit", AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT)
-    before_id = whole(request.query.get("before_id"), "before_id", None, 10**18)
+    before_id = whole(request.query.get("before_id"), "before_id", None, 10**18 - 1)
     pool: asyncpg.Pool = pool_of(request)
     rows = await lister(pool, limit=limit, before_id=before_id)
     next_before_id = rows[-1]["id"] if len(rows) == limit else None

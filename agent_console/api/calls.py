@@ -41,7 +41,7 @@ async def call(request: web.Request) -> web.Response:
 
 
 def _limit(raw: str | None, default: int, maximum: int) -> int:
-    if raw is None or raw == "":
+    if raw is None:  # an empty limit= is malformed, as the OpenAPI document says
         return default
     if not _WHOLE_NUMBER.match(raw) or not 1 <= int(raw) <= maximum:
         raise ApiError(400, f"limit must be a whole number between 1 and {maximum}")
@@ -49,7 +49,7 @@ def _limit(raw: str | None, default: int, maximum: int) -> int:
 
 
 def _timestamp(raw: str | None) -> datetime | None:
-    if not raw:
+    if raw is None:
         return None
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))

@@ -72,7 +72,7 @@ def _field(body: dict, name: str, limit: int, *, required: bool = False, multili
 
 def _request_of(body: dict) -> WrittenRequest:
     subject = body.get("subject")
-    if subject not in WRITTEN_BRANCHES:
+    if not isinstance(subject, str) or subject not in WRITTEN_BRANCHES:
         raise FieldError("subject", f"subject must be one of {', '.join(WRITTEN_BRANCHES)} "
                                     "(an emergency: call 115)")
     phone = vietnamese_phone(_field(body, "phone", 32, required=True) or "")
@@ -88,9 +88,9 @@ def _request_of(body: dict) -> WrittenRequest:
 async def create(request: web.Request) -> web.Response:
     body = await json_object(request, 'send {"subject", "phone", "text"}')
     try:
+        written = _request_of(body)   # validated first: a malformed request is a 400 for bots too
         if body.get(HONEYPOT):
             return web.json_response({"tracking_code": new_tracking_code()}, status=201)
-        written = _request_of(body)
     except FieldError as exc:
         return web.json_response({"error": exc.message, "field": exc.field}, status=400)
     config = request.app[CONFIG]

@@ -36,13 +36,14 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/tickets", name="tickets")
 async def tickets(request: web.Request) -> web.Response:
     principal = principal_of(request)
-    status = request.query.get("status") or None
+    # An empty value is malformed too (status=, channel=, limit=): the OpenAPI document lists the values.
+    status = request.query.get("status")
     if status is not None and status not in TICKET_STATUSES:
         raise ApiError(400, f"status must be one of {', '.join(TICKET_STATUSES)}")
-    channel = request.query.get("channel") or None
+    channel = request.query.get("channel")
     if channel is not None and channel not in TICKET_CHANNELS:
         raise ApiError(400, f"channel must be one of {', '.join(TICKET_CHANNELS)}")
-    limit_text = request.query.get("limit") or "100"
+    limit_text = request.query.get("limit", "100")
     if not limit_text.isascii() or not limit_text.isdigit() or not 1 <= int(limit_text) <= 500:
         raise ApiError(400, "limit must be a whole number between 1 and 500")
     rows = await list_tickets(pool_of(request), limit=int(limit_text), status=status,
@@ -55,7 +56,7 @@ async def tickets(request: web.Request) -> web.Response:
 async def ticket_search(request: web.Request) -> web.Response:
     principal = principal_of(request)
     text = (request.query.get("q") or "").strip()[:80] or None
-    status = request.query.get("status") or None
+    status = request.query.get("status") or None  # the console's search sends status= for "any"
     if status is not None and status not in NEXT_STATUSES:
         raise ApiError(400, f"status must be one of {', '.join(NEXT_STATUSES)}")
     rows = await search_tickets(pool_of(request), text=text, status=status,
@@ -67,6 +68,8 @@ async def ticket_search(request: web.Request) -> web.Response:
 async def ticket_create(request: web.Request) -> web.Response:
     body = await json_object(request)
     branch = body.get("branch")
+    if isinstance(branch, float) and branch.is_integer():  # JSON has one number type: 4.0 is 4
+        branch = int(branch)
     if branch is not None and (not isinstance(branch, int) or isinstance(branch, bool) or not 1 <= branch <= 4):
         raise ApiError(400, "branch must be 1, 2, 3, 4 or null")
     new = NewTicket(caller_number=text_field(body, "caller_number", 32) or "", branch=branch,
@@ -90,7 +93,7 @@ async def ticket_status(request: web.Request) -> web.Response:
     found = await visible_ticket(request)
     body = await json_object(request)
     status = body.get("status")
-    if status not in NEXT_STATUSES:
+    if not isinstance(status, str) or status not in NEXT_STATUSES:
         raise ApiError(400, f"status must be one of {', '.join(NEXT_STATUSES)}")
     agency = text_field(body, "agency", MAX_AGENCY_CHARS)
     if status == "forwarded" and not (agency or found["agency"]):

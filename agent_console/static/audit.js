@@ -63,12 +63,57 @@
     return load;
   }
 
+  // SIP bans (ivr/sip_guard.py): an active one has a button that lifts it (DELETE, then the list again).
+  function banState(ban) {
+    if (ban.active) { return [t("sipban.active"), "result result-missed"]; }
+    return ban.lifted_by ? [t("sipban.lifted") + " " + ban.lifted_by, "result"] : [t("sipban.ended"), "result"];
+  }
+
+  function banRow(ban, reload) {
+    var state = banState(ban);
+    var tr = logRow(ban.id, [[ban.address], [fmtTime(ban.banned_at)], [fmtTime(ban.until)], [ban.failures],
+      [ban.accounts], state]);
+    var td = document.createElement("td");
+    if (ban.active) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "lift";
+      button.textContent = t("sipban.lift");
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        api("DELETE", "/api/v1/admin/sip-bans/" + ban.id).then(function (r) {
+          if (r.status !== 200) { $("sipban-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); }
+          reload();
+        });
+      });
+      td.appendChild(button);
+    }
+    tr.appendChild(td);
+    return tr;
+  }
+
+  function loadBans() {
+    $("sipban-error").textContent = "";
+    return api("GET", "/api/v1/admin/sip-bans").then(function (r) {
+      if (r.status !== 200) { $("sipban-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); return; }
+      var body = $("sipban-rows");
+      body.replaceChildren();
+      r.body.bans.forEach(function (ban) { body.appendChild(banRow(ban, loadBans)); });
+      if (!r.body.bans.length) {
+        var tr = document.createElement("tr");
+        cell(tr, t("sipban.none"), "hint");
+        tr.firstChild.colSpan = 7;
+        body.appendChild(tr);
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var listens = Log("/api/v1/audit/live-listen", "listens", listenRow,
                       { rows: "listen-rows", more: "listen-more", error: "listen-error" });
     var accesses = Log("/api/v1/audit/recordings", "accesses", accessRow,
                        { rows: "access-rows", more: "access-more", error: "access-error" });
-    function all() { listens(false); accesses(false); }
+    function all() { listens(false); accesses(false); loadBans(); }
     window.I18N.ready.then(function () { window.I18N.onChange(all); all(); });
   });
 })();

@@ -81,3 +81,32 @@ async def test_an_admin_reads_who_listened_and_who_played_what(controller, db_po
     await page.click("#listen-more")
     await page.wait_for_selector(listen_row)
     assert await page.text_content(f"{listen_row} td.result") == "Đã nghe"
+
+
+async def test_an_admin_sees_and_lifts_a_sip_ban(controller, db_pool, new_page):
+    """A ban the SIP guard wrote (ivr/sip_guard.py) is listed on /audit and lifted with its button: the row
+    keeps who lifted it, and the controller rewrites Asterisk's ACL without it."""
+    ban_id = await db_pool.fetchval(
+        "INSERT INTO sip_bans (address, until, failures, accounts) VALUES ('127.0.0.77', now() + interval '10 minutes',"
+        " 5, $1) RETURNING id", f"1001,{HOSTILE}")
+    await controller.sip_guard.apply()
+    assert "deny = 127.0.0.77" in controller.sip_acl_path.read_text()
+    for width, height, name in ((1366, 768, "audit-sip-bans-vi.png"), (390, 844, "audit-sip-bans-vi-phone.png")):
+        page = await new_page(width, height)
+        await sign_in(page, controller, ADMIN, landing="supervisor")
+        await page.goto(base_url(controller) + "/audit")
+        row = f'#sipban-rows tr[data-id="{ban_id}"]'
+        await page.wait_for_selector(f"{row} button.lift")
+        cells = await page.locator(f"{row} td").all_text_contents()
+        assert cells[0] == "127.0.0.77" and cells[3:6] == ["5", f"1001,{HOSTILE}", "Đang chặn"], cells
+        assert await page.evaluate("() => window.pwned") is None
+        await page.locator("#sipban-rows").scroll_into_view_if_needed()
+        await page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+
+    await page.click(f"{row} button.lift")
+    await page.wait_for_function("sel => document.querySelector(sel)?.textContent === 'Đã gỡ bởi 9001'",
+                                 arg=f"{row} td.result")
+    assert await page.locator(f"{row} button.lift").count() == 0
+    lifted = await db_pool.fetchrow("SELECT lifted_by, lifted_at FROM sip_bans WHERE id = $1", ban_id)
+    assert lifted["lifted_by"] == ADMIN and lifted["lifted_at"] is not None
+    assert "127.0.0.77" not in (controller.sip_acl_path.read_text())

@@ -11,12 +11,12 @@ from agent_console.errors import ApiError
 from agent_console.openapi import DOCUMENT
 
 
-@pytest.mark.parametrize("raw,expected", [(None, 100), ("", 100), ("1", 1), ("500", 500)])
+@pytest.mark.parametrize("raw,expected", [(None, 100), ("1", 1), ("500", 500)])
 def test_limit_accepts(raw, expected):
     assert _limit(raw, 100, 500) == expected
 
 
-@pytest.mark.parametrize("raw", ["0", "501", "-5", "1.5", "ten", " 5", "²", "٣", "99999999999"])
+@pytest.mark.parametrize("raw", ["", "0", "501", "-5", "1.5", "ten", " 5", "²", "٣", "99999999999"])
 def test_limit_rejects_with_400(raw):
     with pytest.raises(ApiError) as info:
         _limit(raw, 100, 500)

@@ -69,7 +69,8 @@ class Stack:
         while (linkedid := await complete()) is None:
             assert time.monotonic() < deadline, f"no complete call from {number} within {timeout} s"
             await asyncio.sleep(0.2)
-        await asyncio.sleep(0.5)            # the writer's last flush of this call (survey row with it)
+        # No wait after this: the complete record is the tracker's last snapshot of the call, and the
+        # writer puts it, its steps and its survey row in one transaction (db/calls.py upsert_calls).
         return await self.get(f"/api/v1/calls/{linkedid}")
 
     async def event(self, predicate, timeout: float) -> dict[str, str]:

@@ -5,8 +5,6 @@ import re
 import aiohttp
 import pytest
 
-from agent_console.api.metrics import _loopback, render
-
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 # name{label="value",...} number — the text exposition format's sample line.
@@ -49,9 +47,3 @@ async def test_metrics_of_the_running_controller(controller, calls):
     assert ("ivr_writer_backlog", frozenset({("writer", "calls")})) in figures
     assert all(v == 1 for (name, _), v in figures.items() if name == "ivr_metrics_source_up")
 
-
-def test_only_loopback_clients_and_labels_are_escaped():
-    assert _loopback("127.0.0.1") and _loopback("::1")
-    assert not _loopback("10.0.0.5") and not _loopback(None) and not _loopback("junk")
-    text = render([("ivr_queue_waiting", {"queue": 'a"b\\c\nd'}, 2.0), ("ivr_writer_backlog", {}, 0.5)])
-    assert 'ivr_queue_waiting{queue="a\\"b\\\\c\\nd"} 2' in text and "ivr_writer_backlog 0.5" in text

@@ -128,7 +128,9 @@ async def test_key_1_rings_115_at_once_while_the_caller_hears_the_message(stack:
         invite_at = center.first("INVITE", sent=False).at
         answer_at = center.first("SIP/2.0 200", sent=True).at
     print(f"key 1 -> INVITE at the 115 stand-in: {(invite_at - key_at) * 1000:.0f} ms")
-    assert 0 <= invite_at - key_at < 1.0
+    # Behaviour, not a speed goal: nothing is played before the dial. The shortest of our prompts lasts
+    # 1.46 s (en/1022/no-input), so a dial 1.4 s or later after the key means one was put in front of it.
+    assert 0 <= invite_at - key_at < 1.4
     # The caller hears the message while 115 rings: music on hold of the class whose announcement it
     # is starts on the caller's channel after the dial started, and stops when 115 answers.
     moh = await stack.event(lambda e: e.get("Event") == "MusicOnHoldStart" and _caller_channel(number)(e), 5)
@@ -157,7 +159,7 @@ async def test_115_unreachable_puts_the_caller_first_in_line_flagged(stack: Stac
     call = await stack.call_of(number)
     assert call["emergency"] is True and call["queue"] == "emergency"
     assert call["emergency_dial_status"] in ("NOANSWER", "CHANUNAVAIL", "CONGESTION")
-    assert call["emergency_answer_s"] is None and 0 <= call["emergency_dial_s"] < 1.0
+    assert call["emergency_answer_s"] is None and 0 <= call["emergency_dial_s"] < 1.4   # nothing played first
     steps = [(s["kind"], s["value"]) for s in call["ivr_path"]]
     assert steps[:4] == [("language", "vi"), ("key", "1"), ("branch", "1"), ("dial", "115")]
     assert ("fallback", call["emergency_dial_status"]) in steps

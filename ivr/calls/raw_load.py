@@ -103,3 +103,6 @@ class RawFactLoader:
             added += rows
             self.loaded[name] += rows
             self.skipped += chunk.skipped
+            if chunk.skipped:
+                log.info("%s: skipped %d lines that are not raw facts (torn, or CEL's former time format)",
+                         self._files[name], chunk.skipped)

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(command: str, settings: Settings) -> int:
     from ivr.app import Controller
     from ivr.system import InstanceBusy, System
-    from runtime.asterisk import etc_dir_for, recordings_dir_for
+    from runtime.asterisk import etc_dir_for, log_dir_for, recordings_dir_for
     from runtime.sip_acl import ACL_FILE
 
     if command == "run":
@@ -65,9 +65,11 @@ async def _serve(command: str, settings: Settings) -> int:
 
         database_url = settings.database_url or private_dsn(settings)   # the private cluster by default
         recordings = recordings_dir_for(settings.asterisk_root, settings.instance)
+        raw_log = log_dir_for(settings.asterisk_root, settings.instance)   # absent files: nothing to load
         service = Controller(settings, database_url,
                              recordings_dir=recordings if recordings.parent.is_dir() else None,
-                             sip_acl_path=etc_dir_for(settings.asterisk_root, settings.instance) / ACL_FILE)
+                             sip_acl_path=etc_dir_for(settings.asterisk_root, settings.instance) / ACL_FILE,
+                             asterisk_log_dir=raw_log)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -30,6 +30,7 @@ from ivr.agi.routes import build_routes
 from ivr.agi.server import AgiServer
 from ivr.ami.client import AmiClient
 from ivr.calls.live_view import LiveCallView
+from ivr.calls.raw_load import RawFactLoader
 from ivr.calls.reconcile import Reconciler
 from ivr.calls.tracker import CallTracker
 from ivr.callbacks.service import CallbackService
@@ -56,8 +57,11 @@ class Part(Protocol):
 
 class Controller:
     def __init__(self, settings: Settings, database_url: str, recordings_dir: Path | None = None,
-                 sip_acl_path: Path | None = None):
-        """sip_acl_path: the instance's sip_bans.conf (None: bans are recorded, not enforced)."""
+                 sip_acl_path: Path | None = None, asterisk_log_dir: Path | None = None):
+        """sip_acl_path: the instance's sip_bans.conf (None: bans are recorded, not enforced).
+        asterisk_log_dir: Asterisk's log folder, whose raw-fact files are loaded back after a database
+        outage (None: not loaded)."""
+        self.asterisk_log_dir = asterisk_log_dir
         self.settings = settings
         self.sip_acl_path = sip_acl_path
         self.database_url = database_url
@@ -87,8 +91,9 @@ class Controller:
         """Start order; stop is the reverse. The agent service is stopped after the AMI client
         (its wrap-up timers may still send a QueuePause until then)."""
         recordings = [self.recordings] if self.recordings is not None else []
+        raw_loader = [self.raw_loader] if self.raw_loader is not None else []
         return [self.writer, self.agent_states, self.listen_outcomes, self.agi, self.agents, self.callbacks, self.ami,
-                self.reconciler, self.health, *recordings, self.sip_guard, self.console]
+                self.reconciler, *raw_loader, self.health, *recordings, self.sip_guard, self.console]
 
     def _wire(self, pool: asyncpg.Pool) -> None:
         settings = self.settings
@@ -115,6 +120,10 @@ class Controller:
         self.reconciler = Reconciler(pool, self.tracker, self.writer.submit, self.ami,
                                      short_abandon_s=settings.short_abandon_s)
         self.ami.on_connected(self.reconciler.on_connected)
+        # The raw facts Asterisk could only write to its local files (a database outage): loaded back,
+        # then the reconciler rebuilds the calls they finish.
+        self.raw_loader = (RawFactLoader(pool, self.asterisk_log_dir, after_load=self.reconciler.rebuild_ended_calls)
+                           if self.asterisk_log_dir is not None else None)
         self.ami.on_connected(lambda: resync_members(self.agents, self.ami))
         self.ami.on_connected(self.callbacks.resync)
         self.agi = AgiServer("127.0.0.1", settings.agi_port, build_routes(pool, self.callbacks))

@@ -361,6 +361,11 @@ def etc_dir_for(root: Path, name: str) -> Path:
     return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").etc)
 
 
+def log_dir_for(root: Path, name: str) -> Path:
+    """Host path of an instance's log folder (the raw facts' local files: cel-custom/cel.csv, queue_log)."""
+    return in_root(Path(root), InstanceLayout(f"/var/lib/ivr1022/{name}").log)
+
+
 def recordings_dir_for(root: Path, name: str) -> Path:
     """Host path of an instance's MixMonitor recordings, without an AsteriskInstance (the controller
     started on its own needs it to serve recordings)."""

@@ -1,6 +1,6 @@
 """Asterisk's raw facts also on local disk (issue 17, item 4, first half): every CEL event goes to
 <log>/cel-custom/cel.csv (cel_custom) and every queue_log line to <log>/queue_log, besides PostgreSQL, so
-a database outage no longer loses them. (Loading the gap back into PostgreSQL is not built yet.)"""
+a database outage no longer loses them. (Loading the gap back: test_raw_facts_outage.py.)"""
 from __future__ import annotations
 
 import csv

@@ -269,6 +269,14 @@ class SippRunner:
             self._registered.append((local_ip, ext, password, port))
         return run
 
+    async def unregister(self, ext: str) -> None:
+        """Unregisters every contact this runner registered for `ext`: Asterisk keeps an agent's contact
+        in use and refuses a second one (remove_existing = no), so a phone that goes away says so."""
+        mine = [r for r in self._registered if r[1] == ext]
+        self._registered = [r for r in self._registered if r[1] != ext]
+        for local_ip, _, password, port in mine:
+            await self.register_from(local_ip, ext, password, port, timeout=5, expires=0)
+
     async def start_agent(self, ext: str, password: str, *, talk_s: float = 3,
                           calls: int = 1, timeout: float = 60) -> SippProcess:
         """Registers `ext`, then answers up to `calls` calls on the registered contact, each

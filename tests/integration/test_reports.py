@@ -20,6 +20,7 @@ from agent_console.app import init_app
 from agent_console.config import ConsoleConfig
 from db.migrate import migrate
 from db.records import OUTCOMES
+from db.followups import followup_report
 from db.reports import CSV_COLUMNS, MEASURES, summary, summary_csv
 from db.sessions import create_session
 from tests.bench.dataset import Dataset, expected_agents, expected_contacts, generate, load
@@ -238,10 +239,15 @@ async def _get(client: TestClient, pool, ext: str, query: str):
     return await client.get(f"/api/v1/reports/summary?{query}", headers={"Authorization": f"Bearer {token}"})
 
 
+async def _as_served(pool, report: dict) -> dict:
+    """What the summary route serves: the report plus the worklist's figures of the same range."""
+    return {**report, "followups": await followup_report(pool, START, END)}
+
+
 async def test_http_json_equals_summary(client, pool, report):
     resp = await _get(client, pool, "2001", "from=2021-09-01&to=2021-09-03")
     assert resp.status == 200
-    assert await resp.json() == report
+    assert await resp.json() == await _as_served(pool, report)
 
 
 async def test_http_csv_matches_json(client, pool, report):
@@ -288,13 +294,13 @@ async def test_http_thresholds_come_from_the_query_else_the_configuration(client
     query = "from=2021-09-01&to=2021-09-03"
     strict = await summary(pool, start=START, end=END, tz=TZ, short_abandon_s=0, service_level_s=600)
     resp = await _get(client, pool, "2001", query + "&short_abandon_s=0&service_level_s=600")
-    assert resp.status == 200 and await resp.json() == strict
+    assert resp.status == 200 and await resp.json() == await _as_served(pool, strict)
     configured = await summary(pool, start=START, end=END, tz=TZ, short_abandon_s=10)
     assert configured["totals"]["short_abandoned"] != strict["totals"]["short_abandoned"]   # the data tells them apart
     app = init_app(ConsoleConfig(short_abandon_s=10), lambda: pool, AllUp())
     async with TestClient(TestServer(app, host="127.0.0.1")) as other:
         resp = await _get(other, pool, "2001", query)
-        assert resp.status == 200 and await resp.json() == configured
+        assert resp.status == 200 and await resp.json() == await _as_served(pool, configured)
 
 
 async def test_one_report_at_a_time_and_a_clear_503_when_the_slot_stays_taken(client, pool):

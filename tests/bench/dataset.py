@@ -26,7 +26,7 @@ TICKET_STATUSES = ("open", "forwarded", "verified", "closed")
 QUEUES = {1: "emergency", 2: "cdc", 3: "doctors", 4: "violations"}
 # Outcomes of calls no agent answered, with their weights.
 UNANSWERED = {"abandoned_ivr": 8, "short_abandon": 5, "abandoned_queue": 7, "transferred_115": 6,
-              "left_message": 3, "failed": 1, None: 1}
+              "left_message": 3, "failed": 1, "callback_requested": 2, None: 1}
 AGENT_SHARE = 0.6  # of the calls, answered by an agent (answered or emergency_fallback)
 
 
@@ -114,7 +114,7 @@ def _answered_call(rng: random.Random, linkedid: str, ext: str, answered_at: dat
 def _unanswered_call(rng: random.Random, linkedid: str, started_at: datetime) -> tuple:
     outcome = rng.choices(list(UNANSWERED), weights=list(UNANSWERED.values()))[0]
     branch = 1 if outcome == "transferred_115" else rng.choice((None, 2, 3, 4))
-    if outcome in ("short_abandon", "abandoned_queue", "left_message") and branch is None:
+    if outcome in ("short_abandon", "abandoned_queue", "left_message", "callback_requested") and branch is None:
         branch = rng.choice((2, 3, 4))
     wait = {"short_abandon": _ms(rng, 0, 4.999), "abandoned_queue": _ms(rng, 5, 200),
             "left_message": Decimal(300)}.get(outcome)

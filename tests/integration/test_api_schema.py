@@ -75,6 +75,19 @@ async def _forget_fuzzed_sign_ins(pool: asyncpg.Pool) -> None:
     await pool.execute("DELETE FROM sign_in_failures")
 
 
+async def _undo_fuzzed_state(controller, base: str) -> None:
+    """The session's Asterisk and agents serve the other tests: schemathesis may have switched surge mode on
+    (AstDB surge/*: every later caller would hear the surge message) and logged agents in, so both go back."""
+    token = await _token(base, *ROLES["admin"])
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
+        for scope in ({}, {"branch": 2}, {"branch": 3}, {"branch": 4}):
+            async with http.post(f"{base}/api/v1/surge", json={"enabled": False, **scope}) as reply:
+                assert reply.status == 200, await reply.text()
+    for agent in controller.agents.snapshot():
+        if agent["state"] != "logged_out":
+            await controller.agents.logout(agent["ext"])
+
+
 @pytest.mark.timeout(3 * RUN_TIMEOUT_S)
 @pytest.mark.parametrize("role", sorted(ROLES))
 async def test_live_api_matches_openapi(controller, db_pool, tmp_path, role):
@@ -93,3 +106,4 @@ async def test_live_api_matches_openapi(controller, db_pool, tmp_path, role):
         assert code == 0, output
     finally:
         await _forget_fuzzed_sign_ins(db_pool)
+        await _undo_fuzzed_state(controller, base)

@@ -123,7 +123,7 @@ class SurgeLoad:
         port = free_udp_port()
         for agent in agents:
             register = await self._sipp(f"register-{agent.ext}", SCENARIOS / "agent_register.xml",
-                                        ["-key", "agent", agent.ext, "-au", agent.ext, "-ap", agent.sip_password,
+                                        ["-key", "agent", agent.ext, "-key", "expires", "600", "-au", agent.ext, "-ap", agent.sip_password,
                                          "-m", "1", "-p", str(port)], 10)
             code = await asyncio.wait_for(register.process.wait(), 20)
             if code != 0:

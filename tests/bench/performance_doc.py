@@ -45,7 +45,12 @@ def surge_callback_table(run: dict) -> list[str]:
             _row("Callers (sipp) / answered by an agent / abandoned", f"{run.get('callers')} / {run.get('answered')} / "
                  f"{run.get('abandoned')}"),
             _row("Callbacks requested / reached (connected)", f"{run.get('requests')} / {run.get('called_back')}"),
-            _row("Requests by state at the end", run.get("requests_by_state")),
+            _row("Requests by state at the end", ", ".join(
+                f"{state} {n}" for state, n in sorted((run.get("requests_by_state") or {}).items())) or None),
+            _row("Callback calls the citizens' trunk (sipp UAS) completed",
+                 ((run.get("sipp") or {}).get("citizen_trunk") or {}).get("successful")),
+            _row("Requests whose caller's own record is not `callback_requested`",
+                 len(run.get("requests_whose_call_is_not_callback_requested") or [])),
             _row("Share of callers answered or called back", run.get("answered_or_called_back_share")),
             _row("Request → citizen reached, median / p90 / max (s)",
                  f"{wait.get('median')} / {wait.get('p90')} / {wait.get('max')}"),

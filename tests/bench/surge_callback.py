@@ -179,7 +179,8 @@ class CallbackSurgeLoad(SurgeLoad):
         workdir = self.root / f"{len(self.runs):02d}-citizen-trunk"
         workdir.mkdir()
         command = [SIPP, "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-t", "u1", "-nostdin",
-                   "-trace_err", "-timeout", f"{int(timeout_s)}s", "-m", str(calls),
+                   "-trace_err", "-trace_stat", "-stf", "stats.csv", "-fd", "1",
+                   "-timeout", f"{int(timeout_s)}s", "-m", str(calls),
                    "-mp", str(free_udp_port(pair=True))]
         with open(workdir / "stdout.log", "wb") as out:   # noqa: ASYNC230 (a log file)
             process = await asyncio.create_subprocess_exec(
@@ -224,8 +225,8 @@ async def bench_surge_callback(load: CallbackLoad | None = None) -> dict:
         result.update(await _figures(stack, since, caller_totals(callers)["created"]))
         result["agents_at_end"] = await _agent_states(stack.database_url)
         result["wrapups"] = {"submitted": len(api.submitted), "refused": dict(api.refused)}
-        result["sipp"] = {"callers": caller_totals(callers), "citizen_trunk": trunk.stats()
-                          if (trunk.workdir / "stats.csv").exists() else None}
+        result["sipp"] = {"callers": caller_totals(callers),
+                          "citizen_trunk": await _trunk_done(trunk, result["called_back"])}
     finally:
         if api is not None:
             await api.close()
@@ -236,6 +237,14 @@ async def bench_surge_callback(load: CallbackLoad | None = None) -> dict:
     log.info("surge-callback: %s", {k: result.get(k) for k in (
         "answered_or_called_back_share", "request_to_reached_s", "requests_lost")})
     return result
+
+
+async def _trunk_done(trunk: SippRun, connected: int, limit_s: float = CITIZEN_HOLD_S + 10) -> dict:
+    """The trunk's sipp stats once its calls are over (the last citizen may still be talking)."""
+    deadline = time.monotonic() + limit_s
+    while trunk.stats()["successful"] + trunk.stats()["failed"] < connected and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    return trunk.stats()
 
 
 async def _drain(database_url: str, since: datetime, limit_s: float) -> float:
@@ -266,9 +275,19 @@ async def _figures(stack: SurgeStack, since: datetime, callers: int) -> dict:
         without_row = await con.fetchval(
             "SELECT count(*) FROM calls c WHERE c.started_at >= $1 AND c.outcome = 'callback_requested'"
             " AND NOT EXISTS (SELECT 1 FROM callback_requests r WHERE r.original_linkedid = c.linkedid)", since)
+        # a booked request whose caller's own record says something else (an abandon counted twice)
+        mismatched = [dict(r) for r in await con.fetch(
+            "SELECT r.id, c.outcome, c.ended_at - r.requested_at AS ended_after_request FROM callback_requests r"
+            " LEFT JOIN calls c ON c.linkedid = r.original_linkedid WHERE r.requested_at >= $1"
+            " AND c.outcome IS DISTINCT FROM 'callback_requested'", since)]
     finally:
         await con.close()
-    return callback_figures(callers, outcomes, requests, await _placeholders_in_line(stack), without_row)
+    figures = callback_figures(callers, outcomes, requests, await _placeholders_in_line(stack), without_row)
+    figures["requests_whose_call_is_not_callback_requested"] = [
+        {"id": m["id"], "outcome": m["outcome"], "ended_after_request_s":
+         m["ended_after_request"].total_seconds() if m["ended_after_request"] is not None else None}
+        for m in mismatched]
+    return figures
 
 
 async def _agent_states(database_url: str) -> dict[str, int]:

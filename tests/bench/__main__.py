@@ -6,11 +6,14 @@ some parts keeps the figures of the others from the previous results.json.
 Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s),
 BENCH_KNEE_RATES ("10,15,20,25,30,35,40,50"; the steps stop at the first rate with a failed call),
 BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (3000000: a year of calls, generated in SQL; the report part
-times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge,channels,edge,fanout").
+times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge,surge-callback,channels,edge,fanout").
 The edge part (tests/bench/edge.py): BENCH_EDGE_RATES ("30,35,40"), BENCH_EDGE_WINDOW (20 s), BENCH_EDGE_HOLD
 (20 s), BENCH_EDGE_REPEATS (2), BENCH_EDGE_NICE (10), BENCH_EDGE_YEAR_CALLS (100000); the fan-out part:
 BENCH_FANOUT_RATE (20), BENCH_FANOUT_DURATION (45 s), BENCH_FANOUT_CLIENTS (50). The channels part: BENCH_SMS (1000)
 SMS through Kannel at BENCH_SMS_RATE (100/s) and BENCH_PORTAL (1000) portal submissions.
+The surge-callback part (tests/bench/surge_callback.py): BENCH_CB_RATE (3),
+BENCH_CB_DURATION (60 s), BENCH_CB_AGENTS (6), BENCH_CB_TALK (5 s), BENCH_CB_PATIENCE (15 s),
+BENCH_CALLBACK_SHARE (0.5), BENCH_CB_DRAIN (180 s).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from tests.bench.edge import bench_edge, bench_fanout
 from tests.bench.performance_doc import render
 from tests.bench.reports_year import _main as run_report_bench
 from tests.bench.surge import bench_surge
+from tests.bench.surge_callback import bench_surge_callback
 from tests.bench.channels import bench_channels, channels_from_env
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -52,7 +56,7 @@ def _warn_if_busy() -> None:
 
 
 async def run() -> dict:
-    parts = os.environ.get("BENCH_PARTS", "reports,surge,channels,edge,fanout").split(",")
+    parts = os.environ.get("BENCH_PARTS", "reports,surge,surge-callback,channels,edge,fanout").split(",")
     _warn_if_busy()
     results: dict = {**_previous(),
                      "machine": {"description": f"{os.cpu_count()} cores, {platform.machine()}, "
@@ -69,6 +73,9 @@ async def run() -> dict:
         results["surge"] = await bench_surge(
             rate=_env_float("BENCH_SURGE_RATE", 20), duration=_env_float("BENCH_SURGE_DURATION", 300),
             find_knee=True, knee_rates=rates, knee_window=_env_float("BENCH_KNEE_WINDOW", 60), out=None)
+    if "surge-callback" in parts:
+        logging.info("surge with keep-place callbacks through real SIP")
+        results["surge_callback"] = await bench_surge_callback()
     if "channels" in parts:
         logging.info("written channels: a burst of SMS through Kannel and of portal submissions")
         results["channels"] = await bench_channels(*channels_from_env())

@@ -33,6 +33,31 @@ def channels_table(channels: dict) -> list[str]:
             _row("Answers back at the SMSC / codes returned", sms.get("answers_at_smsc"), web.get("distinct_codes"))]
 
 
+def surge_callback_table(run: dict) -> list[str]:
+    """Issue 13: the surge with keep-place callbacks (tests/bench/surge_callback.py)."""
+    p, wait = run.get("params", {}), run.get("request_to_reached_s") or {}
+    return [f"Surge with callbacks: {p.get('rate_cps')} callers/s for {p.get('duration_s')} s ({p.get('callers')} "
+            f"callers), {p.get('agents')} sipp agents talking {p.get('talk_s')} s, patience {p.get('patience_s')} s, "
+            f"then {p.get('callback_share')} of the callers still waiting press `*1`; a sipp UAS answers every "
+            f"callback (run {run.get('started_at', '?')}, load average at start {p.get('loadavg_at_start')}; "
+            f"drained {run.get('drain_s')} s of at most {p.get('drain_limit_s')} s).", "",
+            _row("Measure", "Value"), _row("---", "---"),
+            _row("Callers (sipp) / answered by an agent / abandoned", f"{run.get('callers')} / {run.get('answered')} / "
+                 f"{run.get('abandoned')}"),
+            _row("Callbacks requested / reached (connected)", f"{run.get('requests')} / {run.get('called_back')}"),
+            _row("Requests by state at the end", ", ".join(
+                f"{state} {n}" for state, n in sorted((run.get("requests_by_state") or {}).items())) or None),
+            _row("Callback calls the citizens' trunk (sipp UAS) completed",
+                 ((run.get("sipp") or {}).get("citizen_trunk") or {}).get("successful")),
+            _row("Requests whose caller's own record is not `callback_requested`",
+                 len(run.get("requests_whose_call_is_not_callback_requested") or [])),
+            _row("Share of callers answered or called back", run.get("answered_or_called_back_share")),
+            _row("Request → citizen reached, median / p90 / max (s)",
+                 f"{wait.get('median')} / {wait.get('p90')} / {wait.get('max')}"),
+            _row("Still pending at the end", run.get("pending_at_end")),
+            _row("Requests lost", run.get("requests_lost"))]
+
+
 def surge_table(surge: dict) -> list[str]:
     on, bare = surge.get("controller_on", {}), surge.get("bare_asterisk", {})
     params = surge.get("params", {})
@@ -125,6 +150,8 @@ def render(results: dict, doc: Path = DOC) -> None:
         lines += reports_table(results["reports"]) + [""]
     if "surge" in results:
         lines += surge_table(results["surge"]) + [""]
+    if "surge_callback" in results:
+        lines += surge_callback_table(results["surge_callback"]) + [""]
     if "channels" in results:
         lines += channels_table(results["channels"]) + [""]
     if "edge" in results:

@@ -44,8 +44,11 @@ class SurgeStack:
     may be called between; stop() stops everything it started, in reverse order."""
 
     def __init__(self, *, queue_max_wait_s: int = 300, wrapup_limit_s: int = 120,
-                 root: Path | None = None) -> None:
+                 root: Path | None = None, outbound_uri: str | None = None,
+                 controller_extra: dict[str, str] | None = None) -> None:
         self.root = root or asterisk_root()
+        self.outbound_uri = outbound_uri        # the citizens' trunk (callbacks); None: the product's default
+        self.controller_extra = controller_extra or {}
         self.workdir = Path(tempfile.mkdtemp(prefix="ivr1022-bench-"))
         os.chmod(self.workdir, 0o711)   # the postgres user (we may be root) must enter it
         self.queue_max_wait_s = queue_max_wait_s
@@ -67,7 +70,8 @@ class SurgeStack:
             sip_port=free_port(), ami_port=free_port(), agi_port=free_port(), ami_user=AMI_USER,
             ami_secret=uuid.uuid4().hex, emergency_uri=f"sip:115@127.0.0.1:{free_port()}",
             db=db_params(self.database_url), agents=tuple(self.agents), sounds_dir=PROMPTS_CACHE,
-            queue_max_wait_s=self.queue_max_wait_s, verbose=0)
+            queue_max_wait_s=self.queue_max_wait_s, verbose=0,
+            **({"outbound_uri": self.outbound_uri} if self.outbound_uri else {}))
         self.asterisk = AsteriskInstance(self.root, f"bench{os.getpid()}-{uuid.uuid4().hex[:6]}", options)
         self.asterisk.render()
         await self.asterisk.start(timeout=60)
@@ -100,6 +104,9 @@ class SurgeStack:
                    IVR_AMI_PORT=str(o.ami_port), IVR_AGI_PORT=str(o.agi_port), IVR_AMI_USER=o.ami_user,
                    IVR_AMI_SECRET=o.ami_secret, IVR_EMERGENCY_URI=o.emergency_uri,
                    IVR_WRAPUP_LIMIT=str(self.wrapup_limit_s), IVR_ASTERISK_ROOT=str(self.root))
+        if self.outbound_uri:
+            env["IVR_OUTBOUND_URI"] = self.outbound_uri
+        env.update(self.controller_extra)
         return env
 
     async def start_controller(self, timeout: float = 60) -> None:

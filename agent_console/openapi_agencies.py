@@ -6,8 +6,8 @@ from typing import Any
 from agent_console.openapi_parts import error as _error
 from agent_console.openapi_rules import SOME_TEXT
 
-_BRANCHES = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "integer", "minimum": 1,
-                                                                            "maximum": 4}}
+_BRANCHES = {"type": "array", "minItems": 1, "description": "a branch listed twice counts once",
+             "items": {"type": "integer", "minimum": 1, "maximum": 4}}
 _AGENCY = {"type": "object", "required": ["id", "name", "contact", "branches", "active"], "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "contact": {"type": "string"},
     "branches": {**_BRANCHES, "description": "the branches whose calls may be forwarded to it"},

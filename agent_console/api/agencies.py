@@ -57,8 +57,6 @@ def _branches(raw: Any) -> tuple[int, ...]:
         raw = [int(b) if type(b) is float and b.is_integer() else b for b in raw]
     if not isinstance(raw, list) or not raw or any(type(b) is not int for b in raw):
         raise ApiError(400, "branches must be a non-empty list of branch numbers (1-4)")
-    if len(set(raw)) != len(raw):
-        raise ApiError(400, "branches: a branch is listed twice")
     unknown = sorted(set(raw) - set(BRANCHES))
     if unknown:
         raise ApiError(400, f"branches: unknown branch {unknown[0]} (the branches are 1-4)")

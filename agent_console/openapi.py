@@ -234,7 +234,7 @@ DOCUMENT: dict[str, Any] = {
                               "properties": {
                 "category": {"type": "string", "maxLength": 80, "pattern": SOME_TEXT},
                 "outcome": {"enum": ["answered", "resolved", "forwarded", "needs_verification"]},
-                "agency_id": {"type": ["integer", "null"], "description": "the agency directory's entry (GET "
+                "agency_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1, "description": "the agency directory's entry (GET "
                               "/api/v1/agencies); forwarded needs it or agency. 422 when it is not in the directory,"
                               " inactive or not serving the call's branch"},
                 "agency": {"type": ["string", "null"], "maxLength": 120,
@@ -261,7 +261,11 @@ DOCUMENT: dict[str, Any] = {
                 "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}}},
             "WrapupResponse": {"type": "object", "properties": {
                 "wrapup": {"type": "object"}, "ticket": {"$ref": "#/components/schemas/Ticket"},
-                "agent": {"$ref": "#/components/schemas/AgentState"}}},
+                "agent": {"type": "object", "required": ["ext", "state"], "description": "the agent's live state "
+                          "(AgentState without the name)", "properties": {
+                    "ext": {"type": "string"},
+                    "state": {"enum": ["logged_out", "ready", "ringing", "on_call", "wrap_up", "paused"]},
+                    "reason": _NULLABLE_STR, "since": _NULLABLE_TIME, "linkedid": _NULLABLE_STR}}}},
             "CallDetail": {"allOf": [{"$ref": "#/components/schemas/Call"}, {"type": "object", "properties": {
                 "ivr_path": {"type": "array", "items": {"$ref": "#/components/schemas/IvrStep"}}}}]},
         },

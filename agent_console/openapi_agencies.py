@@ -4,15 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from agent_console.openapi_parts import error as _error
+from agent_console.openapi_rules import SOME_TEXT
 
-_BRANCHES = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "integer", "minimum": 1,
-                                                                            "maximum": 4}}
+_BRANCHES = {"type": "array", "minItems": 1, "description": "a branch listed twice counts once",
+             "items": {"type": "integer", "minimum": 1, "maximum": 4}}
 _AGENCY = {"type": "object", "required": ["id", "name", "contact", "branches", "active"], "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "contact": {"type": "string"},
     "branches": {**_BRANCHES, "description": "the branches whose calls may be forwarded to it"},
     "active": {"type": "boolean", "description": "false: no longer offered to agents; kept for the reports"},
     "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}
-_FIELDS = {"name": {"type": "string", "maxLength": 120,
+_FIELDS = {"name": {"type": "string", "maxLength": 120, "pattern": SOME_TEXT,
                     "description": "unique, case, spaces and diacritics aside ('Sở Y tế' = 'SO Y TE')"},
            "contact": {"type": "string", "maxLength": 200}, "branches": _BRANCHES, "active": {"type": "boolean"}}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -33,13 +34,14 @@ PATHS: dict[str, Any] = {
              "schema": {"enum": ["1"]}}],
         "responses": {"200": _json({"type": "object", "properties": {"agencies": {"type": "array", "items": _AGENCY}}},
                                    "the entries"),
-                      "400": _error("bad branch"), "401": _error("no valid token"),
+                      "400": _error("bad branch or all"), "401": _error("no valid token"),
                       "403": _error("all=1 by someone not an admin")}}},
     "/api/v1/admin/agencies": {"post": {
         "summary": "Add an agency to the directory (admins only; audited in agency_changes)",
         "operationId": "createAgency",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["name", "branches"], "properties": _FIELDS}}}},
+            "type": "object", "required": ["name", "branches"], "properties": _FIELDS,
+            "additionalProperties": False}}}},
         "responses": {"201": _json(_AGENCY, "the new entry"), "400": _error("bad field (named), nothing stored"),
                       "401": _error("no valid token"), "403": _error("not an admin"),
                       "409": _error("another entry has that name")}}},
@@ -48,7 +50,8 @@ PATHS: dict[str, Any] = {
                    " wrap-ups and tickets forwarded to it)",
         "operationId": "updateAgency", "parameters": [_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "minProperties": 1, "properties": _FIELDS}}}},
+            "type": "object", "minProperties": 1, "properties": _FIELDS,
+            "additionalProperties": False}}}},
         "responses": {"200": _json(_AGENCY, "the entry as it is now"), "400": _error("bad field (named), nothing stored"),
                       "401": _error("no valid token"), "403": _error("not an admin"), "404": _error("no such agency"),
                       "409": _error("another entry has that name")}}},

@@ -6,6 +6,9 @@ from typing import Any
 from agent_console.openapi_parts import error as _error
 
 STATES = ["waiting", "dialling", "connected", "retry_wait", "to_worklist", "cancelled"]
+_ONE_STATE = f"(?:{'|'.join(STATES)})"
+# a comma-separated list of states, no spaces (api/callbacks.py parse_states); empty: every state
+_STATE_LIST = f"^(?:{_ONE_STATE}(?:,{_ONE_STATE})*)?$"
 _TIME = {"type": "string", "format": "date-time"}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 _CALLBACK = {"type": "object", "properties": {
@@ -27,7 +30,7 @@ PATHS: dict[str, Any] = {
         "summary": "Keep-place callback requests, newest first (supervisors and admins)",
         "operationId": "listCallbacks",
         "parameters": [
-            {"name": "state", "in": "query", "schema": {"type": "string"},
+            {"name": "state", "in": "query", "schema": {"type": "string", "pattern": _STATE_LIST},
              "description": f"one or more of {', '.join(STATES)}, comma-separated"},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
         "responses": {
@@ -41,10 +44,11 @@ PATHS: dict[str, Any] = {
                    "request→reached median and 90th percentile in seconds (docs/metrics.md#callbacks)",
         "operationId": "callbackSummary",
         "parameters": [{"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
-                       {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}],
+                       {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "inclusive; on or after from, at most 366 days after it"}],
         "responses": {
             "200": {"description": "the figures", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {k: {"type": ["number", "null"]} for k in (
                     "requested", "reached", "failed", "merged", "pending", "reached_median_s", "reached_p90_s")}}}}},
-            "400": _error("bad dates"), "401": _error("not signed in"), "403": _error("not a supervisor or admin")}}},
+            "400": _error("bad dates, to before from or a range over 366 days"), "401": _error("not signed in"), "403": _error("not a supervisor or admin")}}},
 }

@@ -97,5 +97,5 @@ PATHS: dict[str, Any] = {
                                                 "asterisk": {"enum": ["applied", "pending"]}}}),
                                "400": _error("body is not a JSON object, or the message is too long"),
                                "401": _error("no valid token"), "403": _error("not a supervisor or an admin"),
-                               "422": _error("enabled is not a boolean, or an unknown branch")}}},
+                               "422": _error("enabled is not a boolean, message not a string, or an unknown branch")}}},
 }

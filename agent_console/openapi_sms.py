@@ -24,7 +24,8 @@ _REPLY = {"200": {"description": "Kannel: the SMS back to the citizen (text/plai
                   "content": {"text/plain": {"schema": {"type": "string"}}}},
           "400": _error("a missing field, broken UTF-8/UCS-2, a text over 2000 characters"),
           "403": _error("wrong or missing secret"),
-          "503": _error("the database is away (the gateway retries) or SMS is off")}
+          "404": _error("the SMS channel is off (IVR_SMS): the callbacks do not exist"),
+          "503": _error("the database is away (the gateway retries)")}
 
 PATHS: dict[str, Any] = {
     "/api/v1/sms/inbound": {
@@ -46,5 +47,5 @@ PATHS: dict[str, Any] = {
                                        _query("type", "Kannel's DLR type %d: 1, 2, 4, 8 or 16", True),
                                        _query("detail", "the SMSC's answer (%A)")],
         "responses": {"200": {"description": "OK"}, "400": _error("send or type malformed"),
-                      "403": _error("wrong or missing secret"), "404": _error("no such SMS")}}},
+                      "403": _error("wrong or missing secret"), "404": _error("no such SMS, or the SMS channel is off")}}},
 }

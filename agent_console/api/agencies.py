@@ -33,6 +33,9 @@ def parse_agency(body: dict[str, Any], *, creating: bool) -> AgencyFields:
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise ApiError(400, f"unknown field {unknown[0]!r}: allowed are {', '.join(FIELDS)}")
+    nulls = [field for field in FIELDS if field in body and body[field] is None]
+    if nulls:
+        raise ApiError(400, f"{nulls[0]} must not be null (leave it out instead)")
     if not creating and not body:
         raise ApiError(400, f"nothing to change: give one of {', '.join(FIELDS)}")
     name = text_field(body, "name", MAX_NAME_CHARS, required=creating or "name" in body)
@@ -49,6 +52,9 @@ def parse_agency(body: dict[str, Any], *, creating: bool) -> AgencyFields:
 
 
 def _branches(raw: Any) -> tuple[int, ...]:
+    # 2.0 is the integer 2 in JSON (and in the OpenAPI document's schema); True is not a number here.
+    if isinstance(raw, list):
+        raw = [int(b) if type(b) is float and b.is_integer() else b for b in raw]
     if not isinstance(raw, list) or not raw or any(type(b) is not int for b in raw):
         raise ApiError(400, "branches must be a non-empty list of branch numbers (1-4)")
     unknown = sorted(set(raw) - set(BRANCHES))
@@ -76,7 +82,10 @@ async def agencies(request: web.Request) -> web.Response:
     raw_branch = request.query.get("branch")
     if raw_branch not in (None, "") and raw_branch not in {str(b) for b in BRANCHES}:
         raise ApiError(400, "branch must be 1, 2, 3 or 4")
-    every = request.query.get("all") == "1"
+    raw_all = request.query.getall("all", [])
+    if raw_all not in ([], ["1"]):
+        raise ApiError(400, "all must be 1 (given once), or absent")
+    every = raw_all == ["1"]
     if every:
         _admin(request)
     found = await list_agencies(pool_of(request), branch=int(raw_branch) if raw_branch else None,

@@ -27,7 +27,7 @@ def _supervisor(request: web.Request) -> None:
 def parse_states(raw: str | None) -> list[str] | None:
     if not raw:
         return None
-    states = [s.strip() for s in raw.split(",")]
+    states = raw.split(",")
     wrong = [s for s in states if s not in STATES]
     if wrong:
         raise ApiError(400, f"state must be among {', '.join(STATES)}; got {', '.join(wrong)}")
@@ -37,6 +37,8 @@ def parse_states(raw: str | None) -> list[str] | None:
 @routes.get("/api/v1/callbacks")
 async def callbacks(request: web.Request) -> web.Response:
     _supervisor(request)
+    if len(request.query.getall("state", [])) > 1:
+        raise ApiError(400, "state must be given once (comma-separate several states)")
     states = parse_states(request.query.get("state"))
     limit = whole(request.query.get("limit"), "limit", 100, MAX_LIST_LIMIT)
     rows = await list_callbacks(pool_of(request), states=states, limit=limit)

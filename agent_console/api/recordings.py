@@ -69,7 +69,10 @@ async def recording_audio(request: web.Request) -> web.StreamResponse:
     if recording["deleted_at"] is not None:
         raise ApiError(410, f"recording deleted ({recording['deleted_reason']})")
     path = await _locate(request, recording)
-    download = request.query.get("download") in ("1", "true")
+    raw_download = request.query.getall("download", [])
+    if raw_download not in ([], ["1"], ["true"]):
+        raise ApiError(400, "download must be 1 or true (given once), or absent")
+    download = bool(raw_download)
     await record_access(pool_of(request), recording, ext=principal.ext, role=principal.role,
                         action="download" if download else "play", remote_addr=request.remote)
     disposition = "attachment" if download else "inline"

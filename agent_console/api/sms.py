@@ -97,7 +97,7 @@ def inbound_of(fields: dict[str, bytes]) -> InboundSms:
 def check_secret(request: web.Request, fields: dict[str, bytes]) -> None:
     expected = request.app[CONFIG].sms_secret
     if not expected:
-        raise ApiError(503, "the SMS channel is off (set IVR_SMS=on)")
+        raise ApiError(404, "the SMS channel is off (set IVR_SMS=on)")
     given = request.headers.get("X-SMS-Secret") or fields.get("secret", b"").decode("utf-8", "replace")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise ApiError(403, "wrong or missing SMS gateway secret")

@@ -55,8 +55,10 @@ async def surge_switch(request: web.Request) -> web.Response:
     enabled, branch = body.get("enabled"), body.get("branch")
     if not isinstance(enabled, bool):
         raise ApiError(422, "enabled must be true or false")
-    if branch is not None and (isinstance(branch, bool) or branch not in SURGE_BRANCHES):
+    if branch is not None and (type(branch) is not int or branch not in SURGE_BRANCHES):
         raise ApiError(422, f"branch must be one of {', '.join(map(str, SURGE_BRANCHES))}, or absent for the hotline")
+    if "message" in body and not isinstance(body["message"], str):
+        raise ApiError(422, "message must be a string, or absent")
     message = text_field(body, "message", MAX_MESSAGE_CHARS) or ""
     scope = SURGE_BRANCHES[branch] if branch is not None else SCOPE_ALL
     row = await switch_surge(pool_of(request), scope=scope, enabled=enabled, message=message,

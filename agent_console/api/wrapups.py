@@ -38,6 +38,8 @@ def parse_wrapup(body: Any) -> WrapupForm:
     if outcome not in WRAPUP_OUTCOMES:
         raise ApiError(400, f"outcome must be one of {', '.join(WRAPUP_OUTCOMES)}")
     agency_id = body.get("agency_id")
+    if type(agency_id) is float and agency_id.is_integer():
+        agency_id = int(agency_id)   # 1299.0 is the integer 1299 in JSON (and in the document's schema)
     if agency_id is not None and (type(agency_id) is not int or not 0 < agency_id < 2**31):
         raise ApiError(400, "agency_id must be the id of an agency of the directory (GET /api/v1/agencies)")
     agency = text_field(body, "agency", MAX_AGENCY_CHARS, multiline=False)

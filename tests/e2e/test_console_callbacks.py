@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from db.callbacks import NewRequest, create_request, finish_attempt, start_attempt
+from ivr.ami.client import AmiActionFailed
 from tests.e2e.console_helpers import SCREENSHOTS, base_url, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -32,8 +33,29 @@ async def some_callbacks(pool) -> tuple[dict, dict]:
     return dict(reached), dict(waiting)
 
 
-async def test_a_supervisor_sees_the_callbacks_and_an_agent_does_not(controller, db_pool, new_page):
+async def cancel_waiting(controller, pool, request_id: int) -> None:
+    """Cleanup: the session's controller keeps a placeholder in line for every waiting request (it places
+    them on each AMI (re)connect), and a placeholder in `violations` rings the next test's ready agent
+    there (tests/e2e/test_webrtc_phone.py's 1005: the cut phone was never paused, the card never idle)."""
+    await pool.execute("UPDATE callback_requests SET state = 'cancelled' WHERE id = $1 AND state = 'waiting'",
+                       request_id)
+    channel = controller.callbacks.placeholders.get(request_id)
+    if channel:
+        try:
+            await controller.ami.send("Hangup", Channel=channel)   # not re-placed: the row is cancelled
+        except AmiActionFailed:
+            pass                                                    # already gone
+
+
+@pytest.fixture
+async def callbacks_rows(controller, db_pool):
     reached, waiting = await some_callbacks(db_pool)
+    yield reached, waiting
+    await cancel_waiting(controller, db_pool, waiting["id"])
+
+
+async def test_a_supervisor_sees_the_callbacks_and_an_agent_does_not(controller, callbacks_rows, new_page):
+    reached, waiting = callbacks_rows
     agent_page = await new_page()
     await sign_in(agent_page, controller, AGENT)
     assert (await agent_page.goto(base_url(controller) + "/callbacks")).status == 403

@@ -94,6 +94,13 @@ def placeholder_originate(request: Mapping, position: int, serial: int, max_wait
             "Variable": ",".join(f"{k}={v}" for k, v in variables.items())}
 
 
+# citizen-out's Dial ends the ring after ring_s and reports how (UserEvent CallbackDial); the Originate's own
+# timeout is only a safety net for a Dial that never ends. Kept well above ring_s: on a loaded machine the
+# Local channel and the trunk's first answer can take many seconds, and an Originate timing out first would
+# cut a ringing phone and report "failed" instead of "no_answer" (seen in CI at a 10 s margin).
+ORIGINATE_GRACE_S = 60
+
+
 def citizen_originate(number: str, attempt_id: int, serial: int, bridge_to: str, ring_s: int) -> dict[str, str]:
     """The Originate that rings the citizen through citizen-out and, on answer, bridges them to the
     placeholder's far end `bridge_to` (the ;2 half the agent is talking through)."""
@@ -101,7 +108,7 @@ def citizen_originate(number: str, attempt_id: int, serial: int, bridge_to: str,
         raise ValueError(f"not a phone number: {number!r}")
     ident = dial_id(attempt_id, serial)
     return {"Channel": f"Local/{number}@{CONTEXT_CITIZEN_OUT}/n", "Application": "Bridge",
-            "Data": f"{bridge_to},x", "CallerID": '"1022" <1022>', "Timeout": str((ring_s + 10) * 1000),
+            "Data": f"{bridge_to},x", "CallerID": '"1022" <1022>', "Timeout": str((ring_s + ORIGINATE_GRACE_S) * 1000),
             "ChannelId": ident, "OtherChannelId": f"{ident}-2", "Async": "true",
             "Variable": f"CITIZEN_RING_S={ring_s},CB_ATTEMPT={attempt_id}"}
 

@@ -15,8 +15,10 @@ import pytest
 from db.agents import list_sip_credentials
 from db.demo import load_demo_data
 from db.migrate import migrate
+from db.surge import switch_surge
 from ivr.ami.client import AmiClient, AmiError
 from ivr.app import Controller
+from ivr.followups.surge import SCOPES
 from ivr.system import db_params
 from runtime.asterisk import AgentEndpoint
 from tests.fixtures.controller import controller_settings
@@ -293,6 +295,15 @@ async def test_three_pending_callbacks_survive_a_controller_kill_and_an_asterisk
     assert [uri.split("@")[0] for uri in dialled] == [f"sip:{n}" for n in numbers]
 
 
+async def switch(controller: Controller, pool, scope: str, enabled: bool) -> None:
+    """The surge switch as /api/v1/surge flips it: a row in PostgreSQL, then its AstDB mirror. First waits
+    for the mirror the controller writes after its AMI connect (every scope, from PostgreSQL), which
+    would otherwise overwrite a switch flipped before it."""
+    await until(lambda: set(controller.surge.mirrored) == set(SCOPES), 15, "the start-up surge mirror")
+    await switch_surge(pool, scope=scope, enabled=enabled, message="", changed_by="test", remote_addr=None)
+    assert await controller.surge.mirror(scope, enabled)
+
+
 async def test_surge_mode_offers_the_callback_at_queue_entry(asterisk_factory, make_pg_cluster, tmp_path):
     """AstDB surge/cdc = 1 (the surge switch's key): the offer comes before the queue, so * right after
     the branch key books a callback; with surge off the same keys do not."""
@@ -301,12 +312,12 @@ async def test_surge_mode_offers_the_callback_at_queue_entry(asterisk_factory, m
     surge, calm = "0911000041", "0911000042"
     try:
         async with SippRunner(pbx.options.sip_port) as sipp:
-            await controller.ami.send("DBPut", Family="surge", Key="cdc", Val="1")
+            await switch(controller, pool, "cdc", True)
             caller = await sipp.sipp_call("2*1", hold_s=40, caller=surge)
             assert await caller.wait(60) == 0, caller.errors()
             rows = await request_rows(pool, surge)
             assert [(r["state"], r["queue"], r["queue_position"]) for r in rows] == [("waiting", "cdc", None)]
-            await controller.ami.send("DBDel", Family="surge", Key="cdc")
+            await switch(controller, pool, "cdc", False)
             quiet = await sipp.sipp_call("2*1", hold_s=12, caller=calm)
             await until(lambda: events.joined(calm), 20, "the caller in the queue")
             await quiet.wait(40)

@@ -54,24 +54,13 @@ def init_app(config: ConsoleConfig, pool_provider: PoolProvider, health: Health,
     app[HEALTH] = health
     app[LIMITER] = LoginLimiter()
     app[REPORT_SLOT] = asyncio.Semaphore(1)
-    if agent_control is not None:
-        app[AGENT_CONTROL] = agent_control
-    if queue_view is not None:
-        app[QUEUE_VIEW] = queue_view
-    if live_listen is not None:
-        app[LIVE_LISTEN] = live_listen
-    if controller_figures is not None:
-        app[CONTROLLER_FIGURES] = controller_figures
-    if live_calls is not None:
-        app[LIVE_CALLS] = live_calls
-    if followup_dialer is not None:
-        app[FOLLOWUP_DIALER] = followup_dialer
-    if surge_mirror is not None:
-        app[SURGE_MIRROR] = surge_mirror
-    if sms_sender is not None:
-        app[SMS_SENDER] = sms_sender
-    if sip_bans is not None:
-        app[SIP_BANS] = sip_bans
+    # The ports the composition root has; a route whose port is missing answers 503.
+    for key, port in ((AGENT_CONTROL, agent_control), (QUEUE_VIEW, queue_view), (LIVE_LISTEN, live_listen),
+                      (CONTROLLER_FIGURES, controller_figures), (LIVE_CALLS, live_calls),
+                      (FOLLOWUP_DIALER, followup_dialer), (SURGE_MIRROR, surge_mirror), (SMS_SENDER, sms_sender),
+                      (SIP_BANS, sip_bans)):
+        if port is not None:
+            app[key] = port
     for table in (health_api.routes, metrics_api.routes, auth.routes, calls.routes, agents.routes, wrapups.routes, openapi.routes,
                   callers.routes, reports.routes, tickets.routes, wallboard.routes, listen.routes,
                   sign_in_locks.routes, sip_bans_api.routes, portal.routes, written.routes, agencies.routes, sms.routes,

@@ -27,11 +27,12 @@ log = logging.getLogger(__name__)
 CLOSE_TOO_SLOW = 1013      # "Try Again Later": the client may reconnect (the console's page does)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Backpressure:
     limit: int = 256 * 1024         # unsent bytes of one socket past which it is dropped
     high_water: int = 1024 * 1024   # the transport's own pause point: above `limit`, so no send blocks first
     grace_s: float = 5.0            # time the browser has to read up to the close frame and answer it
+    dropped: int = 0                # sockets dropped for reading too slowly since start (/metrics)
 
     def prepare(self, request: web.Request) -> None:
         transport = request.transport
@@ -48,6 +49,7 @@ class Backpressure:
     async def drop(self, ws: web.WebSocketResponse, request: web.Request, who: str) -> None:
         """Close frame 1013 behind the unsent data; abort if it is still not read after the grace."""
         transport = request.transport
+        self.dropped += 1
         log.warning("live feed: %s reads too slowly (%d bytes unsent): closing it with %d",
                     who, self.unsent(request), CLOSE_TOO_SLOW)
         with contextlib.suppress(asyncio.TimeoutError, ConnectionError, RuntimeError):

@@ -142,7 +142,8 @@ class Controller:
                         live_listen=LiveListener(self.ami),
                         recording_store=self.recordings.files if self.recordings is not None else None,
                         controller_figures=ControllerMetrics({"calls": self.writer, "agent_states": self.agent_states,
-                                                              "listen_outcomes": self.listen_outcomes}),
+                                                              "listen_outcomes": self.listen_outcomes},
+                                                             reconciler=self.reconciler, raw_loader=self.raw_loader),
                         live_calls=LiveCallView(lambda: self.tracker.calls),
                         followup_dialer=FollowupCaller(self.ami, ring_timeout_ms=self.settings.followup_ring_s * 1000),
                         surge_mirror=self.surge, sms_sender=sms_sender(self.settings), sip_bans=self.sip_guard)

@@ -12,6 +12,7 @@ from typing import Protocol
 import asyncpg
 
 from ivr.ami.actions import AmiActions
+from ivr.periodic import Periodic
 
 PROBE_INTERVAL_S = 1.0
 
@@ -33,7 +34,7 @@ class HealthMonitor:
         self._agi = agi
         self._database_up = False
         self._asterisk_up = False
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(self._probe, PROBE_INTERVAL_S, "health-probe")
 
     def components(self) -> dict[str, bool]:
         return {
@@ -45,17 +46,10 @@ class HealthMonitor:
 
     async def start(self) -> None:
         await self._probe()
-        self._task = asyncio.create_task(self._loop(), name="health-probe")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(PROBE_INTERVAL_S)
-            await self._probe()
+        await self._periodic.stop()
 
     async def _probe(self) -> None:
         self._database_up = await self._probe_database()

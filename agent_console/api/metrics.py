@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 
 from aiohttp import web
 
-from agent_console.keys import AGENT_CONTROL, CONTROLLER_FIGURES, HEALTH, QUEUE_VIEW, pool_of
+from agent_console.keys import AGENT_CONTROL, BACKPRESSURE, CONTROLLER_FIGURES, HEALTH, QUEUE_VIEW, pool_of
 from contracts.ports import Sample
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,11 @@ HELP = {
     "ivr_calls_last_hour": ("gauge", "calls ended in the last hour, by outcome"),
     "ivr_writer_backlog": ("gauge", "records buffered by a writer, not yet in PostgreSQL"),
     "ivr_metrics_source_up": ("gauge", "1 when the source answered this scrape"),
+    "ivr_live_clients_dropped_total": ("counter", "live-feed WebSockets closed 1013 for reading too slowly"),
+    "ivr_calls_rebuilt_total": ("counter", "calls the reconciler rebuilt from raw rows since start"),
+    "ivr_calls_adopted_total": ("counter", "live calls the reconciler adopted after an AMI reconnect"),
+    "ivr_raw_rows_loaded_total": ("counter", "raw rows loaded from Asterisk's local files that PostgreSQL missed"),
+    "ivr_raw_lines_skipped_total": ("counter", "lines in Asterisk's local raw files that were not raw facts"),
 }
 
 
@@ -105,6 +110,8 @@ async def _sources(request: web.Request) -> list[Sample]:
         up["database"] = False
     if CONTROLLER_FIGURES in app:
         samples += app[CONTROLLER_FIGURES].samples()
+    if BACKPRESSURE in app:
+        samples.append(("ivr_live_clients_dropped_total", {}, float(app[BACKPRESSURE].dropped)))
     samples += [("ivr_metrics_source_up", {"source": name}, 1.0 if ok else 0.0) for name, ok in up.items()]
     return samples
 

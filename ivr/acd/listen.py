@@ -23,10 +23,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from contracts.errors import ListenerPhoneOffline, TelephonyUnavailable
+from contracts.errors import ListenerPhoneOffline
 from db.live_listen import ListenOutcome
 from ivr.ami.actions import AmiActions
-from ivr.ami.client import AmiActionFailed, AmiError
+from ivr.ami.originate import originate_on_phone
 from ivr.calls.tracker import event_time
 from ivr.constants import LISTEN_ID_PREFIX, SPY_CONTEXTS
 
@@ -105,16 +105,4 @@ class LiveListener:
     async def listen(self, agent_ext: str, listener_ext: str, listen_id: int, mode: str = "listen") -> None:
         fields = originate_fields(agent_ext, listener_ext, listen_id, ring_timeout_ms=self._ring_timeout_ms,
                                   mode=mode)
-        try:
-            if not await self._registered(listener_ext):
-                raise ListenerPhoneOffline(f"your phone ({listener_ext}) is not registered: sign in on it first")
-            await self._ami.send("Originate", **fields)
-        except AmiActionFailed as exc:
-            raise TelephonyUnavailable(f"Asterisk refused {exc}") from None
-        except AmiError as exc:
-            raise TelephonyUnavailable(str(exc)) from None
-
-    async def _registered(self, ext: str) -> bool:
-        """Whether PJSIP endpoint `ext` has a contact (a registered phone) right now."""
-        events = await self._ami.collect("PJSIPShowEndpoint", Endpoint=ext)
-        return any(e.get("Event") == "ContactStatusDetail" and e.get("URI") for e in events)
+        await originate_on_phone(self._ami, listener_ext, fields, ListenerPhoneOffline)

@@ -21,6 +21,7 @@ import asyncpg
 
 from db.raw_facts import forget_offsets, load_raw_rows, loaded_offset
 from ivr.calls.raw_files import read_rows
+from ivr.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +52,15 @@ class RawFactLoader:
         self._pool = pool
         self._files = raw_files(log_dir)
         self._after_load = after_load
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(self.load, interval, "raw-fact-loader", first_at_once=True)
         self.loaded = {name: 0 for name in self._files}     # rows added since start
         self.skipped = 0                                     # lines that were not raw facts
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="raw-fact-loader")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await self.load()
-            await asyncio.sleep(self._interval)
+        await self._periodic.stop()
 
     async def load(self) -> int:
         """Load what is new in every file; then, if rows were added, rebuild the calls they finish."""

@@ -25,6 +25,7 @@ from db.records import CallRecord
 from ivr.ami.client import AmiClient, AmiError
 from ivr.calls.raw_facts import events_from_facts
 from ivr.calls.tracker import CallTracker
+from ivr.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -48,31 +49,26 @@ class Reconciler:
         self._sink = sink
         self._ami = ami
         self._short_abandon_s = short_abandon_s
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(self._pass, interval, "reconciler")
         self.rebuilt = 0
         self.adopted = 0
         self.rollup_repaired = 0        # cells the roll-up repair found wrong
         self._days_to_repair: set = set()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="reconciler")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._periodic.stop()
 
     async def on_connected(self) -> None:
         """After each AMI login: adopt live calls first (their events are flowing), then rebuild."""
         await self.adopt_live_calls()
         await self.rebuild_ended_calls()
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.repair_rollup()
-            await self.rebuild_ended_calls()
+    async def _pass(self) -> None:
+        await self.repair_rollup()
+        await self.rebuild_ended_calls()
 
     async def repair_rollup(self) -> int:
         """Recompute the roll-up of the days whose calls the last pass rebuilt."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from contracts.errors import AgentPhoneOffline, TelephonyUnavailable
+from contracts.errors import AgentPhoneOffline
 from ivr.acd.listen import checked_ext
 from ivr.ami.actions import AmiActions
-from ivr.ami.client import AmiActionFailed, AmiError
+from ivr.ami.originate import originate_on_phone
 from ivr.constants import CONTEXT_CITIZEN_OUT, FOLLOWUP_ID_PREFIX
 
 RING_TIMEOUT_MS = 30_000
@@ -45,15 +45,4 @@ class FollowupCaller:
 
     async def call_citizen(self, agent_ext: str, number: str, attempt_id: int) -> None:
         fields = followup_fields(agent_ext, number, attempt_id, ring_timeout_ms=self._ring_timeout_ms)
-        try:
-            if not await self._registered(agent_ext):
-                raise AgentPhoneOffline(f"your phone ({agent_ext}) is not registered: sign in on it first")
-            await self._ami.send("Originate", **fields)
-        except AmiActionFailed as exc:
-            raise TelephonyUnavailable(f"Asterisk refused {exc}") from None
-        except AmiError as exc:
-            raise TelephonyUnavailable(str(exc)) from None
-
-    async def _registered(self, ext: str) -> bool:
-        events = await self._ami.collect("PJSIPShowEndpoint", Endpoint=ext)
-        return any(e.get("Event") == "ContactStatusDetail" and e.get("URI") for e in events)
+        await originate_on_phone(self._ami, agent_ext, fields, AgentPhoneOffline)

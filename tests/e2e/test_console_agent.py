@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from db.written_requests import PortalLimits, WrittenRequest, submit
 from tests.e2e.console_helpers import (
     SCREENSHOTS,
     WATCH_POP,
@@ -45,6 +46,9 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
         await page.wait_for_selector('#my-state[data-state="ready"]')
         assert await page.text_content("#my-state") == "Sẵn sàng"
         await page.evaluate(WATCH_POP, number)
+        # The same citizen wrote to the portal earlier: the pop lists that open request with its tracking code.
+        code, _ = await submit(calls.pool, WrittenRequest(number, 3, "Hỏi bác sĩ", "<b>Con tôi sốt</b>", "Dân", "Ba Đình"),
+                               remote_addr="127.0.0.9", limits=PortalLimits(60, 10, 10, 60))
 
         await calls.caller("3", number, name="Nguyễn Văn Dân")
         await page.wait_for_function("() => window.__popShownAt !== null", timeout=30_000)
@@ -61,6 +65,9 @@ async def test_agent_takes_a_call_with_screen_pop_and_wrap_up(controller, calls,
         assert " en" not in await page.text_content("#pop-path") and " vi " not in await page.text_content("#pop-path")
         assert " · · " not in await page.text_content("#pop-calls") and not (
             await page.text_content("#pop-calls")).strip().endswith("·")
+        await page.wait_for_function("c => document.getElementById('pop-requests').textContent.includes(c)", arg=code)
+        requests = await page.eval_on_selector_all("#pop-requests li", "ls => ls.map(l => l.textContent)")
+        assert requests == [f"Cổng thông tin · {code} · Hỏi bác sĩ · Mới"], requests
         await page.screenshot(path=str(SCREENSHOTS / "agent-pop-vi.png"), full_page=True)
 
         # After hang-up: wrap-up is required, Ready is not offered until the form is in.

@@ -87,11 +87,21 @@ async def _close_code(reader: asyncio.StreamReader) -> tuple[int, int]:
         texts += opcode == 0x1
 
 
+async def _dropped_on_metrics(session, base: str) -> float:
+    async with session.get(f"{base}/metrics") as resp:
+        assert resp.status == 200
+        lines = [line for line in (await resp.text()).splitlines()
+                 if line.startswith("ivr_live_clients_dropped_total ")]
+    assert len(lines) == 1, lines
+    return float(lines[0].split()[1])
+
+
 async def test_a_client_that_never_reads_delays_no_one_and_is_dropped(console):
     client, hub, token = console
     server = client.server
     slow_reader, slow_writer = await _silent_socket(server.host, server.port, token)
     base = f"http://{server.host}:{server.port}"
+    dropped_before = await _dropped_on_metrics(client.session, base)
     async with client.session.ws_connect(f"{base}/api/v1/ws", origin=base,
                                          headers={"Authorization": f"Bearer {token}"}) as fast:
         assert (await fast.receive_json(timeout=10))["type"] == "hello"
@@ -121,6 +131,7 @@ async def test_a_client_that_never_reads_delays_no_one_and_is_dropped(console):
         texts, code = await asyncio.wait_for(_close_code(slow_reader), 30)
         assert code == CLOSE_TOO_SLOW
         assert 1000 < texts <= dropped_after + 1          # the hello and what it was sent before the bound
+        assert await _dropped_on_metrics(client.session, base) == dropped_before + 1     # an operator sees it
 
         marked = time.monotonic()
         hub.publish({"type": "queue", "queue": "marker", "waiting": 0})

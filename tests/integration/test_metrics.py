@@ -45,5 +45,7 @@ async def test_metrics_of_the_running_controller(controller, calls):
     assert states == {"logged_out", "ready", "ringing", "on_call", "wrap_up", "paused"}   # agents it knows of
     assert figures[("ivr_calls_last_hour", frozenset({("outcome", "abandoned_queue")}))] >= 1
     assert ("ivr_writer_backlog", frozenset({("writer", "calls")})) in figures
+    assert figures[("ivr_calls_rebuilt_total", frozenset())] >= 0 and ("ivr_calls_adopted_total", frozenset()) in figures
+    assert figures[("ivr_live_clients_dropped_total", frozenset())] == 0
     assert all(v == 1 for (name, _), v in figures.items() if name == "ivr_metrics_source_up")
 

@@ -8,6 +8,7 @@ import asyncio
 import csv
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -62,6 +63,16 @@ async def _superset(found, wanted: set) -> set | None:
     return keys if keys >= wanted else None
 
 
+async def metrics_figures(controller: Controller) -> dict[str, float]:
+    """/metrics of the controller's console: each sample line's name{labels} → value."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{controller.settings.http_port}/metrics") as resp:
+            assert resp.status == 200
+            text = await resp.text()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line and not line.startswith("#")}
+
+
 async def raw_counts(url: str) -> tuple[int, int]:
     [row] = await fetch(url, "SELECT (SELECT count(*) FROM cel) AS cel, (SELECT count(*) FROM queue_log) AS q")
     return row["cel"], row["q"]
@@ -101,6 +112,8 @@ async def test_postgresql_stopped_60_s_the_raw_facts_come_back_and_rebuild_the_s
             sorted((f[1], f[4], f[3]) for f in queue_lines)
         assert {"ENTERQUEUE", "CONNECT"} <= {r["event"] for r in queue_rows}
         assert controller.raw_loader is not None and controller.raw_loader.loaded["cel"] >= len(keys)
+        figures = await metrics_figures(controller)      # what an operator sees of it
+        assert figures['ivr_raw_rows_loaded_total{file="cel"}'] == controller.raw_loader.loaded["cel"]
 
         # the reconciler, from those rows alone, rebuilds the records the live tracker wrote
         live = await until(lambda: complete_records(url), 30, "the live records written")

@@ -29,7 +29,7 @@ from ivr.acd.states import WRAP_UP, WRAP_UP_REASON, AgentState
 from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
-from contracts.phones import browser_endpoint
+from contracts.phones import browser_endpoint, phone_of
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,13 @@ class AgentService:
         return self._states.get(ext) or AgentState(ext)
 
     def snapshot(self) -> list[Mapping[str, Any]]:
-        return [s.as_dict() for _, s in sorted(self._states.items())]
+        return [self.public(s) for _, s in sorted(self._states.items())]
+
+    def public(self, state: AgentState) -> dict[str, object]:
+        """The state as the console sees it, with the phone the queues ring while logged in (login's
+        "desk" / "browser"; None when logged out): the console keeps Ready off while that phone is offline."""
+        membership = self.members.get(state.ext) if state.logged_in else None
+        return {**state.as_dict(), "phone": phone_of(state.ext, membership.interface) if membership else None}
 
     def use_interface(self, ext: str, interface: str) -> None:
         """Log `ext` in on this interface instead of PJSIP/<ext> (tests: a Local channel)."""
@@ -208,7 +214,7 @@ class AgentService:
             log.info("%s after the action; keeping %s", exc, current.state)
             new = current
         self._commit(current, new)
-        return new.as_dict()
+        return self.public(new)
 
     def _commit(self, old: AgentState, new: AgentState) -> None:
         if new is old:
@@ -217,7 +223,7 @@ class AgentService:
         log.info("agent %s: %s → %s%s%s", new.ext, old.state, new.state, f" ({new.reason})" if new.reason else "",
                  f" call {new.linkedid}" if new.linkedid else "")
         self._record(StateChange(new.ext, new.state, new.reason, new.linkedid, new.since or self._clock()))
-        self.bus.publish(new.as_dict())
+        self.bus.publish(self.public(new))
         if new.state == WRAP_UP and (old.state != WRAP_UP or old.linkedid != new.linkedid):
             self._start_wrap_up(new)
         elif new.state != WRAP_UP:
@@ -249,7 +255,7 @@ class AgentService:
         async with self._lock(ext):
             current = self.state(ext)
             if machine.end_wrap_up(current, linkedid, self._clock()) is current:
-                return current.as_dict()
+                return self.public(current)
             await self._send("QueuePause", Interface=self.members[ext].interface, Paused="false")
             return self._command(ext, lambda s, at: machine.end_wrap_up(s, linkedid, at))
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from contracts.errors import AgentUnknown, TelephonyUnavailable
+from contracts.errors import AgentPhoneOffline, AgentUnknown, TelephonyUnavailable
 from db.agent_states import StateChange
 from db.agents import get_agent
 from ivr.acd import states as machine
@@ -29,7 +29,7 @@ from ivr.acd.states import WRAP_UP, WRAP_UP_REASON, AgentState
 from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
-from contracts.phones import browser_endpoint, phone_of
+from contracts.phones import PHONE_OFFLINE_REASON, browser_endpoint, phone_of
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ class AgentService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._wrap_ups: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Whether ext's browser phone is known to be offline (set by ivr/acd/phones.py's PhonePresence).
+        self.browser_offline: Callable[[str], bool] = lambda ext: False
 
     # -- reading -------------------------------------------------------------------------------
     def state(self, ext: str) -> AgentState:
@@ -129,6 +131,8 @@ class AgentService:
     async def ready(self, ext: str) -> Mapping[str, Any]:
         async with self._lock(ext):
             machine.ready(self.state(ext), self._clock())
+            if self._on_offline_browser(ext):
+                raise AgentPhoneOffline("your browser phone is not registered: Ready waits for it")
             await self._send("QueuePause", Interface=self.members[ext].interface, Paused="false")
             return self._command(ext, machine.ready)
 
@@ -256,8 +260,17 @@ class AgentService:
             current = self.state(ext)
             if machine.end_wrap_up(current, linkedid, self._clock()) is current:
                 return self.public(current)
-            await self._send("QueuePause", Interface=self.members[ext].interface, Paused="false")
+            interface = self.members[ext].interface
+            if self._on_offline_browser(ext):     # the phone went away during the call or the wrap-up
+                await self._send("QueuePause", Interface=interface, Paused="true", Reason=PHONE_OFFLINE_REASON)
+                self._command(ext, lambda s, at: machine.end_wrap_up(s, linkedid, at))
+                return self._command(ext, lambda s, at: machine.pause(s, PHONE_OFFLINE_REASON, at))
+            await self._send("QueuePause", Interface=interface, Paused="false")
             return self._command(ext, lambda s, at: machine.end_wrap_up(s, linkedid, at))
+
+    def _on_offline_browser(self, ext: str) -> bool:
+        membership = self.members.get(ext)
+        return membership is not None and membership.interface == browser_interface(ext) and self.browser_offline(ext)
 
     async def _branches(self, ext: str) -> tuple[tuple[str, int], ...]:
         pool = self._pool

@@ -41,6 +41,8 @@ def _agent_command(command: str, summary: str) -> dict[str, Any]:
 
 _NULLABLE_STR = {"type": ["string", "null"]}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+_PHONE = {"enum": ["desk", "browser", None],
+          "description": "the phone the queues ring (login's phone); null when logged out"}
 _NULLABLE_NUM = {"type": ["number", "null"]}
 
 _CALL = {
@@ -220,7 +222,8 @@ DOCUMENT: dict[str, Any] = {
                 "ext": {"type": "string"}, "name": {"type": "string"},
                 "state": {"enum": ["logged_out", "ready", "ringing", "on_call", "wrap_up", "paused"]},
                 "reason": {**_NULLABLE_STR, "description": "pause reason; wrap-up while in wrap_up"},
-                "since": _NULLABLE_TIME, "linkedid": {**_NULLABLE_STR, "description": "the call"}}},
+                "since": _NULLABLE_TIME, "linkedid": {**_NULLABLE_STR, "description": "the call"},
+                "phone": _PHONE}},
             "AgentList": {"type": "object", "properties": {
                 "agents": {"type": "array", "items": {"$ref": "#/components/schemas/AgentState"}}}},
             "PauseRequest": {"type": "object", "required": ["reason"], "properties": {
@@ -265,7 +268,8 @@ DOCUMENT: dict[str, Any] = {
                           "(AgentState without the name)", "properties": {
                     "ext": {"type": "string"},
                     "state": {"enum": ["logged_out", "ready", "ringing", "on_call", "wrap_up", "paused"]},
-                    "reason": _NULLABLE_STR, "since": _NULLABLE_TIME, "linkedid": _NULLABLE_STR}}}},
+                    "reason": _NULLABLE_STR, "since": _NULLABLE_TIME, "linkedid": _NULLABLE_STR,
+                    "phone": _PHONE}}}},
             "CallDetail": {"allOf": [{"$ref": "#/components/schemas/Call"}, {"type": "object", "properties": {
                 "ivr_path": {"type": "array", "items": {"$ref": "#/components/schemas/IvrStep"}}}}]},
         },

@@ -15,6 +15,12 @@ def browser_endpoint(ext: str) -> str:
     return f"{ext}{BROWSER_SUFFIX}"
 
 
+def phone_of(ext: str, interface: str) -> str | None:
+    """Which phone a queue member interface rings, in login's words: 'desk' (PJSIP/<ext>), 'browser'
+    (PJSIP/<ext>-web), None for anything else (a test's Local channel)."""
+    return {f"PJSIP/{ext}": "desk", f"PJSIP/{browser_endpoint(ext)}": "browser"}.get(interface)
+
+
 def ext_of_browser_endpoint(name: str) -> str | None:
     """'1001-web' → '1001'; anything else → None."""
     if name.endswith(BROWSER_SUFFIX) and name[:-len(BROWSER_SUFFIX)].isdigit():

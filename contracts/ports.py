@@ -30,7 +30,8 @@ class AgentControl(Protocol):
     """Acts on agents' queue membership and reports their live state.
 
     A state is a mapping: ext, state (logged_out | ready | ringing | on_call | wrap_up | paused),
-    reason (pause reason or None), since (datetime), linkedid (the call, or None).
+    reason (pause reason or None), since (datetime), linkedid (the call, or None), phone (the phone the
+    queues ring: "desk" | "browser", None when logged out or neither).
     Commands return the new state; they raise AgentUnknown, AgentCommandRefused or
     TelephonyUnavailable (contracts.errors) and change nothing when they do.
     """

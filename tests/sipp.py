@@ -277,6 +277,18 @@ class SippRunner:
         for local_ip, _, password, port in mine:
             await self.register_from(local_ip, ext, password, port, timeout=5, expires=0)
 
+    async def unregister_all(self, ext: str, password: str, timeout: float = 10) -> SippProcess:
+        """Removes every desk-phone contact of `ext` in Asterisk, this runner's or anyone's (REGISTER
+        `Contact: *`, `Expires: 0`; tests/sipp/agent_unregister_all.xml); the finished run (`returncode` 0: done)."""
+        workdir = self._workdir(f"unregister-all-{ext}")
+        scenario = self._scenario("agent_unregister_all.xml", workdir)
+        run = await self._start("unregister-all", scenario, workdir,
+                                ["-key", "agent", ext, "-au", ext, "-ap", password, "-m", "1"],
+                                free_udp_port(), timeout, self.asterisk)
+        await run.wait()
+        self._registered = [r for r in self._registered if r[1] != ext]
+        return run
+
     async def start_agent(self, ext: str, password: str, *, talk_s: float = 3,
                           calls: int = 1, timeout: float = 60) -> SippProcess:
         """Registers `ext`, then answers up to `calls` calls on the registered contact, each

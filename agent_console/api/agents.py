@@ -107,4 +107,4 @@ def _agent_row(ext: str, name: str, state: Mapping[str, Any] | None) -> dict[str
     since = state.get("since")
     return {"ext": ext, "name": name, "state": state.get("state", "logged_out"), "reason": state.get("reason"),
             "since": since.isoformat() if isinstance(since, datetime) else since,
-            "linkedid": state.get("linkedid")}
+            "linkedid": state.get("linkedid"), "phone": state.get("phone")}

@@ -57,7 +57,9 @@
     node.setAttribute("data-state", s.state);
     $("my-reason").textContent = s.state === "paused" && s.reason ? pauseReason(s.reason) : "";
     $("btn-login").disabled = s.state !== "logged_out";
-    $("btn-ready").disabled = s.state !== "paused";        // from wrap-up only by the form
+    var phoneOffline = browserPhoneOffline(s);
+    $("btn-ready").disabled = s.state !== "paused" || phoneOffline;        // from wrap-up only by the form
+    $("ready-blocked").hidden = !(s.state === "paused" && phoneOffline);
     $("btn-pause").disabled = ["ready", "paused"].indexOf(s.state) < 0;
     $("btn-logout").disabled = ["ready", "paused"].indexOf(s.state) < 0;
     if (s.state === "wrap_up" && s.linkedid) {
@@ -70,6 +72,12 @@
       showPop({ linkedid: s.linkedid, caller_number: "", caller_name: "", queue: "" });
     }
     if (s.state === "ready" || s.state === "paused" || s.state === "logged_out") { $("screen-pop").hidden = true; }
+  }
+
+  // The queues ring this browser's phone (login picked it) and it is not registered: being ready would change
+  // nothing (no call is offered to an unregistered phone), so Ready waits for the phone (docs/webrtc.md).
+  function browserPhoneOffline(s) {
+    return s.phone === "browser" && !(window.Phone && window.Phone.registered);
   }
 
   // Reasons the controller sets itself have words in the catalog (reason.phone-offline); the agents' own
@@ -306,6 +314,7 @@
     $("btn-pause").addEventListener("click", function () { command("pause", { reason: $("pause-reason").value }); });
     $("wrap-outcome").addEventListener("change", function () { $("wrap-agency-row").hidden = $("wrap-outcome").value !== "forwarded"; });
     $("wrapup-form").addEventListener("submit", submitWrapup);
+    document.addEventListener("phone:registration", function () { if (view.state) { renderState(view.state); } });
     window.I18N.onChange(function () {
       if (view.state) { renderState(view.state); }
       if (view.savedTicket) { $("wrap-saved").textContent = t("wrap.saved") + " " + view.savedTicket; } renderQueues(); loadCalls(); });

@@ -2,7 +2,8 @@
 // registers the signed-in person's own SIP account over the console's proxied WebSocket
 // (/api/v1/phone/ws). The registration state is always on screen; a lost WebSocket is shown at
 // once (the controller pauses the agent `phone-offline` until the phone registers again).
-// window.Phone: its state, for the tests (registered, elapsed call seconds).
+// window.Phone: its state, for the tests (registered, elapsed call seconds); each change of registration is a
+// "phone:registration" event on document (agent.js keeps Ready off while the queues ring this phone and it is offline).
 "use strict";
 (function () {
   var t = function (key) { return window.I18N.t(key); };
@@ -36,6 +37,7 @@
     say("phone-reason", reason || "");
     phone.registered = reg === "registered";
     if (phone.state === "idle") { setPhone("idle"); }
+    document.dispatchEvent(new CustomEvent("phone:registration", { detail: { registered: phone.registered } }));
   }
 
   function start() {

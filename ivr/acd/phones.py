@@ -5,7 +5,8 @@ Removed and Unreachable: gone — a WebSocket that closes removes its contact at
 logged in to the queues on the browser phone (interface PJSIP/<ext>-web), the phone going away pauses
 them with reason `phone-offline`; when it registers again, an agent still paused for that reason is
 made ready. A pause for any other reason, wrap-up or a call is left alone (app_queue does not ring an
-unavailable device meanwhile). Events arrive inside the AMI reader: the handler only records what the
+unavailable device meanwhile); but while the phone is known offline the ACD refuses Ready (AgentPhoneOffline,
+409) and a wrap-up that ends leaves the agent paused `phone-offline` instead of ready (AgentService.browser_offline). Events arrive inside the AMI reader: the handler only records what the
 phone is and wakes one task per agent, which acts on the latest news under the agent's presence lock.
 """
 from __future__ import annotations
@@ -31,6 +32,8 @@ class PhonePresence:
         self._agents = agents
         self.online: dict[str, bool] = {}           # ext -> the browser phone registered, as last reported
         self._locks: dict[str, asyncio.Lock] = {}
+        # The ACD asks before making an agent ready (Ready, the end of a wrap-up): not while it is known offline.
+        agents.browser_offline = lambda ext: self.online.get(ext) is False
 
     def on_contact_status(self, event: Mapping[str, str]) -> None:
         ext = ext_of_browser_endpoint(event.get("AOR") or event.get("EndpointName") or "")

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from contracts.errors import AgentUnknown, TelephonyUnavailable
+from contracts.errors import AgentPhoneOffline, AgentUnknown, TelephonyUnavailable
 from db.agent_states import StateChange
 from db.agents import get_agent
 from ivr.acd import states as machine
@@ -29,7 +29,7 @@ from ivr.acd.states import WRAP_UP, WRAP_UP_REASON, AgentState
 from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
-from contracts.phones import browser_endpoint
+from contracts.phones import PHONE_OFFLINE_REASON, browser_endpoint, phone_of
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +70,21 @@ class AgentService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._wrap_ups: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Whether ext's browser phone is known to be offline (set by ivr/acd/phones.py's PhonePresence).
+        self.browser_offline: Callable[[str], bool] = lambda ext: False
 
     # -- reading -------------------------------------------------------------------------------
     def state(self, ext: str) -> AgentState:
         return self._states.get(ext) or AgentState(ext)
 
     def snapshot(self) -> list[Mapping[str, Any]]:
-        return [s.as_dict() for _, s in sorted(self._states.items())]
+        return [self.public(s) for _, s in sorted(self._states.items())]
+
+    def public(self, state: AgentState) -> dict[str, object]:
+        """The state as the console sees it, with the phone the queues ring while logged in (login's
+        "desk" / "browser"; None when logged out): the console keeps Ready off while that phone is offline."""
+        membership = self.members.get(state.ext) if state.logged_in else None
+        return {**state.as_dict(), "phone": phone_of(state.ext, membership.interface) if membership else None}
 
     def use_interface(self, ext: str, interface: str) -> None:
         """Log `ext` in on this interface instead of PJSIP/<ext> (tests: a Local channel)."""
@@ -123,6 +131,8 @@ class AgentService:
     async def ready(self, ext: str) -> Mapping[str, Any]:
         async with self._lock(ext):
             machine.ready(self.state(ext), self._clock())
+            if self._on_offline_browser(ext):
+                raise AgentPhoneOffline("your browser phone is not registered: Ready waits for it")
             await self._send("QueuePause", Interface=self.members[ext].interface, Paused="false")
             return self._command(ext, machine.ready)
 
@@ -208,7 +218,7 @@ class AgentService:
             log.info("%s after the action; keeping %s", exc, current.state)
             new = current
         self._commit(current, new)
-        return new.as_dict()
+        return self.public(new)
 
     def _commit(self, old: AgentState, new: AgentState) -> None:
         if new is old:
@@ -217,7 +227,7 @@ class AgentService:
         log.info("agent %s: %s → %s%s%s", new.ext, old.state, new.state, f" ({new.reason})" if new.reason else "",
                  f" call {new.linkedid}" if new.linkedid else "")
         self._record(StateChange(new.ext, new.state, new.reason, new.linkedid, new.since or self._clock()))
-        self.bus.publish(new.as_dict())
+        self.bus.publish(self.public(new))
         if new.state == WRAP_UP and (old.state != WRAP_UP or old.linkedid != new.linkedid):
             self._start_wrap_up(new)
         elif new.state != WRAP_UP:
@@ -249,9 +259,18 @@ class AgentService:
         async with self._lock(ext):
             current = self.state(ext)
             if machine.end_wrap_up(current, linkedid, self._clock()) is current:
-                return current.as_dict()
-            await self._send("QueuePause", Interface=self.members[ext].interface, Paused="false")
+                return self.public(current)
+            interface = self.members[ext].interface
+            if self._on_offline_browser(ext):     # the phone went away during the call or the wrap-up
+                await self._send("QueuePause", Interface=interface, Paused="true", Reason=PHONE_OFFLINE_REASON)
+                self._command(ext, lambda s, at: machine.end_wrap_up(s, linkedid, at))
+                return self._command(ext, lambda s, at: machine.pause(s, PHONE_OFFLINE_REASON, at))
+            await self._send("QueuePause", Interface=interface, Paused="false")
             return self._command(ext, lambda s, at: machine.end_wrap_up(s, linkedid, at))
+
+    def _on_offline_browser(self, ext: str) -> bool:
+        membership = self.members.get(ext)
+        return membership is not None and membership.interface == browser_interface(ext) and self.browser_offline(ext)
 
     async def _branches(self, ext: str) -> tuple[tuple[str, int], ...]:
         pool = self._pool

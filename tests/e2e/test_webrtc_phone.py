@@ -1,14 +1,18 @@
-"""Issue 15: the browser phone. An agent (1005) signs in to the console in a Chromium whose microphone plays
-a 1000 Hz tone; the console registers over WebRTC through its own proxied WebSocket; a sipp caller
-presses 2 and speaks a 440 Hz tone; the browser rings, the test clicks Answer (*Trả lời*), both sides
-talk, and the call's MixMonitor recording holds both tones (measured by frequency). Then the phone's
-WebSocket is cut: the console shows it, the ACD pauses the agent `phone-offline`, and makes them ready
-again when the phone is back."""
+"""Issue 15: the browser phone. Agent 1001 signs in to the console in a Chromium whose microphone plays
+a 1000 Hz tone; the console registers over WebRTC through its own proxied WebSocket. 1001's desk phone is
+taken off first, for real: other tests register it with sipp and the contact outlives them, and logging in
+("auto") would pick it; a REGISTER `Contact: *`, `Expires: 0` removes it, and AMI PJSIPShowContacts must then
+list the WebSocket contact alone. A sipp caller presses 2 and speaks a 440 Hz tone; the browser rings, the
+test clicks Answer (*Trả lời*), both sides talk, and the call's MixMonitor recording holds both tones
+(measured by frequency). Then the phone's WebSocket is cut: the console shows it and keeps *Sẵn sàng* off
+with the reason, the ACD pauses the agent `phone-offline` and makes them ready again when the phone is back;
+a pause of the agent's own outlives a cut, with Ready off until the phone is back. Last, a blind transfer."""
 from __future__ import annotations
 
 import pytest
 
 from contracts.phones import PHONE_OFFLINE_REASON
+from db.agents import sip_credential
 from ivr.ami.client import AmiActionFailed
 from tests.e2e.console_helpers import SCREENSHOTS, base_url, new_number, queues_loaded, release_agent
 from tests.fixtures.browser import PHONE_TONE_HZ
@@ -24,9 +28,12 @@ QUIET_HZ = (700, 1500)            # nobody plays these: the recording's floor
 # (noise suppression, gain control: on, as for agents) brings a steady tone down to about 0.05. With no
 # media at all the recording has about 0.0006 at 1000 Hz (µ-law noise of the caller's 440 Hz).
 HEARD = 0.01
-# Not 1001 (the issue's example): other tests register 1001's desk phone with sipp, whose contact outlives them
-# (sipp never unregisters), and logging in picks a registered desk phone first. 1005 (cdc, violations) has none.
-EXT = "1005"
+# The issue's agent (cdc, emergency). Other tests leave a sipp desk phone registered for 1001 (sipp never
+# unregisters; pjsip keeps the contact, remove_existing = no) and logging in ("auto") picks a registered desk
+# phone first: `remove_desk_phones` takes every desk contact of 1001 off before the agent signs in.
+EXT = "1001"
+WEB_AOR = f"{EXT}-web"
+READY_NEEDS_PHONE = "Điện thoại trình duyệt chưa đăng ký: chưa thể Sẵn sàng"
 
 
 class PhoneLine:
@@ -59,8 +66,16 @@ def phone_line() -> PhoneLine:
     return PhoneLine()
 
 
+async def remove_desk_phones(sipp: SippRunner, password: str) -> None:
+    """Every desk-phone contact of EXT off Asterisk, whoever left it (REGISTER Contact: *, Expires: 0)."""
+    run = await sipp.unregister_all(EXT, password)
+    assert (run.returncode, run.responses()[-1:]) == (0, ["200"]), run.errors()
+
+
 @pytest.fixture
-async def phone_page(phone_browser, controller, phone_line):
+async def phone_page(phone_browser, controller, telephony, db_pool, phone_line):
+    async with SippRunner(telephony.options.sip_port) as sipp:
+        await remove_desk_phones(sipp, await sip_credential(db_pool, EXT))
     context = await phone_browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     errors: list[str] = []
     page = await context.new_page()
@@ -76,14 +91,36 @@ async def phone_page(phone_browser, controller, phone_line):
     assert not errors, f"JavaScript errors on the agent's page: {errors}"
 
 
-async def ws_contact(controller, aor: str) -> str | None:
-    """The URI of a WebSocket contact of `aor` (a ContactList's ObjectName is <aor>;@<hash>), or None."""
+async def contacts_of_ext(controller) -> list[tuple[str, str]]:
+    """(AOR, URI) of every contact Asterisk has for EXT's two phones, desk (AOR <ext>) and browser (<ext>-web);
+    a ContactList's ObjectName is <aor>;@<hash>."""
     try:
         contacts = await controller.ami.collect("PJSIPShowContacts")
     except AmiActionFailed:          # "No Contacts found"
-        return None
-    return next((c["Uri"] for c in contacts
-                 if c.get("ObjectName", "").split(";@")[0] == aor and "transport=ws" in c.get("Uri", "")), None)
+        return []
+    found = [(c.get("ObjectName", "").split(";@")[0], c.get("Uri", "")) for c in contacts]
+    return [(aor, uri) for aor, uri in found if aor in (EXT, WEB_AOR)]
+
+
+async def ws_contact(controller) -> str | None:
+    """The URI of the browser phone's WebSocket contact, or None."""
+    return next((uri for aor, uri in await contacts_of_ext(controller) if aor == WEB_AOR and "transport=ws" in uri),
+                None)
+
+
+async def only_the_browser_phone(controller) -> None:
+    """Before logging in: PJSIPShowContacts lists EXT's WebSocket contact and nothing else (no desk phone)."""
+    uri = await until(lambda: ws_contact(controller), 15, f"a WebSocket contact for {WEB_AOR}")
+    assert await contacts_of_ext(controller) == [(WEB_AOR, uri)]
+
+
+async def ready_button(page) -> tuple[bool, bool]:
+    """What the agent sees of Sẵn sàng: (enabled, the reason it is off shown beside it)."""
+    enabled = await page.is_enabled("#btn-ready")
+    reason = await page.is_visible("#ready-blocked")
+    if reason:
+        assert await page.text_content("#ready-blocked") == READY_NEEDS_PHONE
+    return enabled, reason
 
 
 async def shot(page, name: str, *, phone_width: bool = False) -> None:
@@ -97,11 +134,17 @@ async def shot(page, name: str, *, phone_width: bool = False) -> None:
 
 
 async def test_browser_phone_registers_rings_answers_and_carries_audio_both_ways(
-        controller, telephony, calls, phone_page):
+        controller, telephony, calls, db_pool, phone_page):
     page, service, number = phone_page, controller.agents, new_number()
     await queues_loaded(controller)
     await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
-    assert await until(lambda: ws_contact(controller, f"{EXT}-web"), 15, f"a WebSocket contact for {EXT}-web")
+    password = await sip_credential(db_pool, EXT)
+    async with SippRunner(telephony.options.sip_port) as sipp:
+        # What another test leaves: a desk phone of 1001 (refused when one is registered already: max_contacts 1).
+        await sipp.register_from("127.0.0.1", EXT, password)
+        assert [aor for aor, _ in await contacts_of_ext(controller)].count(EXT) == 1
+        await remove_desk_phones(sipp, password)
+    await only_the_browser_phone(controller)
     await shot(page, "idle", phone_width=True)
     await page.click("#btn-login")
     await page.wait_for_selector('#my-state[data-state="ready"]')
@@ -151,23 +194,51 @@ async def test_a_cut_websocket_pauses_the_agent_phone_offline_until_the_phone_is
     page, service = phone_page, controller.agents
     await queues_loaded(controller)
     await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    await only_the_browser_phone(controller)
     await page.click("#btn-login")
     await page.wait_for_selector('#my-state[data-state="ready"]')
+    assert service.members[EXT].interface == f"PJSIP/{WEB_AOR}"
     try:
         await phone_line.cut()           # and the phone cannot come back by itself meanwhile
         await page.wait_for_selector('#phone-reg[data-reg="reconnecting"]', timeout=5_000)
         await until(lambda: service.state(EXT).state == "paused"
                     and service.state(EXT).reason == PHONE_OFFLINE_REASON, 15, f"{EXT} paused phone-offline")
         await page.wait_for_selector('#my-state[data-state="paused"]')
-        assert not await ws_contact(controller, f"{EXT}-web")
-        await shot(page, "offline")
+        assert await page.text_content("#my-reason") == "điện thoại trình duyệt mất kết nối"
+        assert await ready_button(page) == (False, True)
+        assert not await ws_contact(controller)
+        await shot(page, "offline", phone_width=True)
         phone_line.restore()
         await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
         await until(lambda: service.state(EXT).state == "ready", 15, f"{EXT} ready again")
         await page.wait_for_selector('#my-state[data-state="ready"]')
+        assert await ready_button(page) == (False, False)        # ready already: nothing to press
+        await _own_pause_outlives_a_cut(page, service, phone_line)
     finally:
         phone_line.restore()
         await release_agent(controller, EXT, [])
+
+
+async def _own_pause_outlives_a_cut(page, service, phone_line) -> None:
+    """Paused for a meeting, the agent may press Ready; the phone cut, the pause stays (the ACD leaves a pause of
+    the agent's own alone) but Ready is off with the reason; the phone back, Ready is on and makes them ready."""
+    await page.select_option("#pause-reason", "họp giao ban")
+    await page.click("#btn-pause")
+    await page.wait_for_selector('#my-state[data-state="paused"]')
+    assert await ready_button(page) == (True, False)
+    await phone_line.cut()
+    await page.wait_for_selector('#phone-reg[data-reg="reconnecting"]', timeout=5_000)
+    await page.wait_for_selector("#btn-ready:disabled")
+    assert await ready_button(page) == (False, True)
+    assert (service.state(EXT).state, service.state(EXT).reason) == ("paused", "họp giao ban")
+    phone_line.restore()
+    await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    await page.wait_for_selector("#btn-ready:enabled")
+    assert await ready_button(page) == (True, False)
+    assert (service.state(EXT).state, service.state(EXT).reason) == ("paused", "họp giao ban")
+    await page.click("#btn-ready")
+    await page.wait_for_selector('#my-state[data-state="ready"]')
+    assert service.state(EXT).state == "ready"
 
 
 async def _talk(page, seconds: int) -> None:
@@ -181,8 +252,10 @@ async def test_blind_transfer_from_the_card_sends_the_caller_to_another_branch_q
     page, service, number = phone_page, controller.agents, new_number()
     await queues_loaded(controller)
     await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    await only_the_browser_phone(controller)
     await page.click("#btn-login")
     await page.wait_for_selector('#my-state[data-state="ready"]')
+    assert service.members[EXT].interface == f"PJSIP/{WEB_AOR}"
     doctors_agent = await calls.local_agent("doctors", "1003")     # answers the transferred caller
     connected: list[dict] = []
     controller.ami.subscribe(lambda e: connected.append(dict(e)) if e.get("Event") == "AgentConnect" else None)

@@ -131,3 +131,14 @@ async def test_state_changes_are_published(service):
     await service.pause("1001", "meeting")
     published = queue.get_nowait()
     assert (published["ext"], published["state"], published["reason"]) == ("1001", "paused", "meeting")
+
+
+async def test_each_state_says_which_phone_the_queues_ring_and_none_once_logged_out(service):
+    queue = service.bus.subscribe()
+    service.adopt("1002", Membership("PJSIP/1002-web", (("cdc", 0),)), AgentState("1002", "ready", T0))
+    assert queue.get_nowait()["phone"] == "browser"
+    assert {s["ext"]: s["phone"] for s in service.snapshot()} == {"1001": "desk", "1002": "browser"}
+    assert (await service.pause("1002", "meeting"))["phone"] == "browser"
+    logged_out = await service.logout("1002")
+    assert (logged_out["state"], logged_out["phone"]) == ("logged_out", None)
+    assert [queue.get_nowait()["phone"] for _ in range(2)] == ["browser", None]

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from contracts.errors import AgentPhoneOffline
 from ivr.acd.phones import PhonePresence
 from ivr.acd.service import AgentService, Membership
 from ivr.acd.states import AgentState
@@ -64,3 +65,34 @@ async def test_asterisk_away_leaves_the_state_as_it_was(service):
         await task
     assert service.state("1001").state == "ready"
     assert presence.online["1001"] is False
+
+
+async def test_ready_is_refused_while_the_browser_phone_is_offline_and_sends_nothing(service):
+    on_browser(service, "paused", "ăn ca")
+    presence = PhonePresence(service)
+    presence.on_contact_status(contact("Removed"))
+    for task in list(service._tasks):
+        await task
+    with pytest.raises(AgentPhoneOffline, match="browser phone is not registered"):
+        await service.ready("1001")
+    assert service.state("1001").reason == "ăn ca" and service._ami.sent == []
+    presence.on_contact_status(contact("Created"))      # back: Ready works again (the meal pause is theirs)
+    for task in list(service._tasks):
+        await task
+    assert (await service.ready("1001"))["state"] == "ready"
+
+
+async def test_a_wrap_up_ending_while_the_phone_is_offline_leaves_the_agent_paused_phone_offline(service):
+    service.adopt("1001", Membership(WEB, (("cdc", 0),)), AgentState("1001", "wrap_up", T0, reason="wrap-up",
+                                                                     linkedid="L1"))
+    presence = PhonePresence(service)
+    presence.on_contact_status(contact("Removed"))       # during the wrap-up: left alone
+    for task in [t for t in service._tasks if t.get_name().startswith("phone-presence-")]:
+        await task                                       # (not the wrap-up's own 60 s timer)
+    assert service.state("1001").state == "wrap_up"
+    assert [f.get("Reason") for _, f in service._ami.sent] == ["wrap-up"]      # the wrap-up's own pause only
+    sent_before = list(service._ami.sent)
+    state = await service.wrapup_submitted("1001", "L1")
+    assert (state["state"], state["reason"]) == ("paused", "phone-offline")
+    assert service._ami.sent[len(sent_before):] == [
+        ("QueuePause", {"Interface": WEB, "Paused": "true", "Reason": "phone-offline"})]

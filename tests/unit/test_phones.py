@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contracts.phones import BROWSER_SUFFIX, browser_endpoint, ext_of_browser_endpoint
+from contracts.phones import BROWSER_SUFFIX, browser_endpoint, ext_of_browser_endpoint, phone_of
 from runtime import asterisk_config
 from runtime.asterisk_config import AgentEndpoint, InstanceLayout, InstanceRenderer, PbxOptions, ice_host_candidates
 
@@ -13,6 +13,12 @@ def test_runtime_and_contracts_name_the_browser_phone_alike():
     assert browser_endpoint("1001") == "1001-web"
     assert ext_of_browser_endpoint("1001-web") == "1001"
     assert ext_of_browser_endpoint("1001") is None and ext_of_browser_endpoint("trunk-web") is None
+
+
+def test_a_member_interface_is_the_desk_phone_the_browser_phone_or_neither():
+    assert phone_of("1001", "PJSIP/1001") == "desk"
+    assert phone_of("1001", "PJSIP/1001-web") == "browser"
+    assert phone_of("1001", "Local/1001@test-agent/n") is None and phone_of("1001", "PJSIP/1002-web") is None
 
 
 def _pjsip(**options) -> str:

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from agent_console.sip_frames import MAX_SIP_FRAME, SipFrameError, SipRequest, SipResponse, parse_frame
+from agent_console.sip_frames import (
+    MAX_SIP_FRAME,
+    SipFrameError,
+    SipRequest,
+    SipResponse,
+    parse_frame,
+)
 from agent_console.sip_pin import SipIdentityPin
 
 # JsSIP's REGISTER after the 401: From/To the configured uri, a made-up Contact user, a .invalid Via host.

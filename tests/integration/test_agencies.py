@@ -185,7 +185,6 @@ async def test_bad_input_is_refused_and_changes_nothing(client, method, path, ex
 
 
 async def test_an_admin_sets_and_clears_the_transfer_number_audited(client):
-    _, pool = client
     status, made = await _call(client, "POST", "/api/v1/admin/agencies", "9001",
                                {"name": "Công an quận Ba Đình", "branches": [4], "phone": "02438234567"})
     assert (status, made["phone"]) == (201, "02438234567"), made

@@ -273,5 +273,5 @@ async def _menu_shot(page) -> None:
     """The transfer menu opened (a listbox for the shot: headless Chromium draws no native drop-down)."""
     await page.eval_on_selector("#phone-transfer", "s => { s.size = s.options.length + 2; }")
     await page.locator("#phone-transfer").scroll_into_view_if_needed()
-    await shot(page, "transfer-menu")
+    await shot(page, "transfer-menu", phone_width=True)
     await page.eval_on_selector("#phone-transfer", "s => { s.size = 0; }")

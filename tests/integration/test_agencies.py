@@ -1,9 +1,11 @@
 """The agency directory (migration 020, db/agencies.py, agent_console/api/agencies.py) on databases of
 their own: the migration groups free-text variants into one entry each; admins create, edit and
 deactivate entries (audited), bad input changes nothing; the wrap-up refuses an agency not in the
-directory, inactive or not serving the call's branch; the report counts per entry."""
+directory, inactive or not serving the call's branch; the report counts per entry; the transfer number (migration
+024) is set and cleared, and the FastAGI route agency_transfer gives it only for an active entry."""
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -22,7 +24,10 @@ from db.migrate import MIGRATIONS_DIR, migrate
 from db.records import CallRecord
 from db.reports import summary
 from db.sessions import create_session
+from ivr.agi.routes import build_routes
+from ivr.agi.server import AgiServer
 from tests.fixtures.console import AllUp
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -287,3 +292,36 @@ async def test_a_ticket_forwarded_by_name_is_stored_as_the_directorys_entry(clie
                 {"status": "forwarded", "agency": "Đội quản lý thị trường số 5"})
     row = await pool.fetchrow("SELECT agency, agency_id FROM tickets WHERE id = $1", other["id"])
     assert (row["agency"], row["agency_id"]) == ("Đội quản lý thị trường số 5", None)
+
+
+# -- the FastAGI route a transfer to an agency asks (dialplan context agency-out) -------------
+
+async def _ask_agency_transfer(port: int, agency_arg: str) -> list[str]:
+    """Speak as Asterisk does to AGI(agi://…/agency_transfer,<arg>): headers, then answer each command."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"agi_network_script: agency_transfer\nagi_arg_1: {agency_arg}\nagi_uniqueid: 1.1\n\n".encode())
+    commands = []
+    while line := await asyncio.wait_for(reader.readline(), 5):
+        commands.append(line.decode().rstrip("\n"))
+        writer.write(b"200 result=1\n")
+    writer.close()
+    return commands
+
+
+async def test_the_agi_route_gives_the_directorys_number_or_nothing(client):
+    _, pool = client
+    rows = await pool.fetch("""INSERT INTO agencies (name, branches, phone, active) VALUES
+                                   ('Đội cảnh sát PCCC quận Hoàn Kiếm', '{4}', '02439123456', true),
+                                   ('Đội cảnh sát PCCC quận Tây Hồ', '{4}', '02439654321', false),
+                                   ('Đội cảnh sát PCCC quận Long Biên', '{4}', NULL, true) RETURNING id""")
+    reachable, inactive, phoneless = (r["id"] for r in rows)
+    port = free_port()
+    server = AgiServer("127.0.0.1", port, build_routes(pool))
+    await server.start()
+    try:
+        assert await _ask_agency_transfer(port, str(reachable)) == ['SET VARIABLE AGENCY_NUMBER "02439123456"']
+        for refused in (str(inactive), str(phoneless), "999999", "7; 0912", ""):
+            assert await _ask_agency_transfer(port, refused) == ['SET VARIABLE AGENCY_NUMBER ""'], refused
+        assert server.failures == 0
+    finally:
+        await server.stop()

@@ -10,12 +10,16 @@ _BRANCHES = {"type": "array", "minItems": 1, "description": "a branch listed twi
              "items": {"type": "integer", "minimum": 1, "maximum": 4}}
 _AGENCY = {"type": "object", "required": ["id", "name", "contact", "branches", "active"], "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "contact": {"type": "string"},
+    "phone": {"type": ["string", "null"], "description": "the number a blind transfer agency-<id> dials; null: none"},
     "branches": {**_BRANCHES, "description": "the branches whose calls may be forwarded to it"},
     "active": {"type": "boolean", "description": "false: no longer offered to agents; kept for the reports"},
     "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}
 _FIELDS = {"name": {"type": "string", "maxLength": 120, "pattern": SOME_TEXT,
                     "description": "unique, case, spaces and diacritics aside ('Sở Y tế' = 'SO Y TE')"},
-           "contact": {"type": "string", "maxLength": 200}, "branches": _BRANCHES, "active": {"type": "boolean"}}
+           "contact": {"type": "string", "maxLength": 200},
+           "phone": {"type": ["string", "null"], "pattern": "^([0-9]{3,15})?$",
+                     "description": "3-15 digits: the browser phone may transfer callers to it; null or '' clears it"},
+           "branches": _BRANCHES, "active": {"type": "boolean"}}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 

@@ -20,7 +20,7 @@ BRANCHES = (1, 2, 3, 4)
 
 class DuplicateAgencyName(ValueError):
     """Another entry has the same name, case, spaces and diacritics aside."""
-_COLUMNS = "id, name, contact, branches, active, created_at, updated_at"
+_COLUMNS = "id, name, contact, phone, branches, active, created_at, updated_at"
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class AgencyFields:
     contact: str | None = None
     branches: tuple[int, ...] | None = None
     active: bool | None = None
+    phone: str | None = None       # digits (migration 024); "" clears it (no transfer to this entry)
 
 
 def _shape(row: asyncpg.Record) -> dict[str, Any]:
@@ -53,10 +54,10 @@ async def create_agency(pool: asyncpg.Pool, fields: AgencyFields, by: str) -> di
     async with pool.acquire() as con, con.transaction():
         try:
             row = await con.fetchrow(
-                f"""INSERT INTO agencies (name, contact, branches, active) VALUES ($1, $2, $3, $4)
+                f"""INSERT INTO agencies (name, contact, branches, active, phone) VALUES ($1, $2, $3, $4, $5)
                     RETURNING {_COLUMNS}""",
                 clean_text(fields.name or ""), clean_text(fields.contact or ""), list(fields.branches or ()),
-                True if fields.active is None else fields.active)
+                True if fields.active is None else fields.active, fields.phone or None)
         except asyncpg.UniqueViolationError:
             raise DuplicateAgencyName(f"an agency named like {fields.name!r} exists already") from None
         await _log(con, row, by, "create", None)
@@ -72,11 +73,13 @@ async def update_agency(pool: asyncpg.Pool, agency_id: int, fields: AgencyFields
         try:
             row = await con.fetchrow(
                 f"""UPDATE agencies SET name = COALESCE($2, name), contact = COALESCE($3, contact),
-                        branches = COALESCE($4, branches), active = COALESCE($5, active), updated_at = now()
+                        branches = COALESCE($4, branches), active = COALESCE($5, active),
+                        phone = CASE WHEN $6::text IS NULL THEN phone ELSE NULLIF($6::text, '') END,
+                        updated_at = now()
                     WHERE id = $1 RETURNING {_COLUMNS}""",
                 agency_id, None if fields.name is None else clean_text(fields.name),
                 None if fields.contact is None else clean_text(fields.contact),
-                None if fields.branches is None else list(fields.branches), fields.active)
+                None if fields.branches is None else list(fields.branches), fields.active, fields.phone)
         except asyncpg.UniqueViolationError:
             raise DuplicateAgencyName(f"an agency named like {fields.name!r} exists already") from None
         if row["name"] != before["name"]:
@@ -123,8 +126,8 @@ async def _log(con: asyncpg.Connection, row: asyncpg.Record, by: str, action: st
 
 
 def _audited(row: asyncpg.Record) -> dict[str, Any]:
-    return {"name": row["name"], "contact": row["contact"], "branches": list(row["branches"]),
-            "active": row["active"]}
+    return {"name": row["name"], "contact": row["contact"], "phone": row["phone"],
+            "branches": list(row["branches"]), "active": row["active"]}
 
 
 def _json(value: Any) -> Any:

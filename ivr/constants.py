@@ -15,6 +15,9 @@ CONTEXT_IVR_STEP = "ivr-step"       # Gosub that records one step of the caller'
 CONTEXT_LISTEN = "supervisor-listen"  # AMI Originate only: the supervisor's phone listens to an agent's call
 CONTEXT_CITIZEN_OUT = "citizen-out"  # AMI Originate only: a call to a citizen through citizen-trunk
 ENDPOINT_CITIZEN_TRUNK = "citizen-trunk"  # PJSIP endpoint whose contact is IVR_OUTBOUND_URI
+CONTEXT_AGENT_TRANSFER = "agent-transfer"  # TRANSFER_CONTEXT of an answered call: the agent's blind transfers
+CONTEXT_AGENCY_OUT = "agency-out"   # agent-transfer's agency-<id> only: the caller out to an agency's phone
+TRANSFER_AGENCY_PREFIX = "agency-"  # blind transfer target agency-<id> (agent_console/static/phone.js too)
 CONTEXT_CALLBACK_KEYS = "ivr-queue-keys"   # queues.conf context=: * in a branch queue asks for a callback
 CONTEXT_CALLBACK_QUEUE = "callback-queue"  # AMI Originate only: the placeholder (;1) waits in the queue
 CONTEXT_CALLBACK_HOLD = "callback-hold"    # the placeholder's far end (;2), bridged to the citizen
@@ -35,6 +38,7 @@ VAR_LANGUAGE = "IVR_LANG"
 VAR_PRIORITY = "IVR_PRIORITY"
 VAR_EMERGENCY = "IVR_EMERGENCY"
 VAR_REPEAT_CALLER = "IVR_REPEAT"
+VAR_AGENCY_NUMBER = "AGENCY_NUMBER"   # agency_transfer: the agency's phone from the directory, "" = refused
 
 # The UserEvent the dialplan emits for each step of the caller's path.
 USEREVENT_STEP = "IvrStep"

@@ -294,7 +294,9 @@ class InstanceRenderer:
     def _extconfig(self) -> str:
         if self.options.db is None:
             return "; no database: queue_log is the file <log>/queue_log\n"
-        return "queue_log => pgsql,general,queue_log\n"
+        # agency_transfers: the realtime switch of context agent-transfer (migration 024's view).
+        return ("queue_log => pgsql,general,queue_log\n"
+                "agency_transfers => pgsql,general,agency_transfer_extensions\n")
 
     def _pgsql_connection(self, host: str, port: str, dbname: str, user: str,
                           password: str) -> str:

@@ -3,7 +3,7 @@
 GET /api/v1/agencies (anyone signed in: the wrap-up form picks from it; ?branch=N only the entries
 serving it; ?all=1 the inactive ones too, admins only). POST /api/v1/admin/agencies and
 PATCH /api/v1/admin/agencies/{id} (admins only): the body is checked completely before anything is
-stored (400 naming the field); a name another entry has is 409. GET /api/v1/admin/agencies/{id}/changes:
+stored (400 naming the field; phone: 3-15 digits, null or "" clears it); a name another entry has is 409. GET /api/v1/admin/agencies/{id}/changes:
 the entry's audit. db/agencies.py stores; docs/agencies.md explains.
 """
 from __future__ import annotations
@@ -22,10 +22,12 @@ from db.agencies import (BRANCHES, AgencyFields, DuplicateAgencyName, create_age
 
 routes = web.RouteTableDef()
 
-FIELDS = ("name", "contact", "branches", "active")
+FIELDS = ("name", "contact", "phone", "branches", "active")
 MAX_NAME_CHARS = 120
 MAX_CONTACT_CHARS = 200
 _ID = re.compile(r"^[0-9]{1,9}$")
+# The number a transferred caller is dialled on (migration 024's CHECK): digits only, 3 (113) to 15 (E.164).
+PHONE = re.compile(r"[0-9]{3,15}")
 
 
 def parse_agency(body: dict[str, Any], *, creating: bool) -> AgencyFields:
@@ -33,7 +35,7 @@ def parse_agency(body: dict[str, Any], *, creating: bool) -> AgencyFields:
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise ApiError(400, f"unknown field {unknown[0]!r}: allowed are {', '.join(FIELDS)}")
-    nulls = [field for field in FIELDS if field in body and body[field] is None]
+    nulls = [field for field in FIELDS if field in body and body[field] is None and field != "phone"]
     if nulls:
         raise ApiError(400, f"{nulls[0]} must not be null (leave it out instead)")
     if not creating and not body:
@@ -48,7 +50,17 @@ def parse_agency(body: dict[str, Any], *, creating: bool) -> AgencyFields:
     active = body.get("active")
     if active is not None and not isinstance(active, bool):
         raise ApiError(400, "active must be true or false")
-    return AgencyFields(name=name, contact=contact, branches=branches, active=active)
+    return AgencyFields(name=name, contact=contact, branches=branches, active=active,
+                        phone=parse_phone(body["phone"]) if "phone" in body else None)
+
+
+def parse_phone(raw: Any) -> str:
+    """The agency's number as stored: digits; "" (given as null or "") clears it."""
+    if raw is None or raw == "":
+        return ""
+    if not isinstance(raw, str) or not PHONE.fullmatch(raw):
+        raise ApiError(400, "phone must be 3 to 15 digits (no spaces or signs), or null / \"\" to clear it")
+    return raw
 
 
 def _branches(raw: Any) -> tuple[int, ...]:
@@ -96,7 +108,7 @@ async def agencies(request: web.Request) -> web.Response:
 @routes.post("/api/v1/admin/agencies", name="agency_create")
 async def agency_create(request: web.Request) -> web.Response:
     by = _admin(request)
-    fields = parse_agency(await json_object(request, '{"name", "contact", "branches"}'), creating=True)
+    fields = parse_agency(await json_object(request, '{"name", "contact", "phone", "branches"}'), creating=True)
     try:
         made = await create_agency(pool_of(request), fields, by)
     except DuplicateAgencyName as exc:
@@ -108,7 +120,7 @@ async def agency_create(request: web.Request) -> web.Response:
 async def agency_update(request: web.Request) -> web.Response:
     by = _admin(request)
     agency_id = _agency_id(request)
-    fields = parse_agency(await json_object(request, '{"name", "contact", "branches", "active"}'), creating=False)
+    fields = parse_agency(await json_object(request, '{"name", "contact", "phone", "branches", "active"}'), creating=False)
     try:
         changed = await update_agency(pool_of(request), agency_id, fields, by)
     except DuplicateAgencyName as exc:

@@ -1,6 +1,6 @@
 // The admins' agency directory: GET /api/v1/agencies?all=1 lists every entry; the form creates one
 // (POST /api/v1/admin/agencies) or edits the chosen one (PATCH .../{id}); "Deactivate"/"Activate"
-// flips it. The API checks everything; its error is shown as it is. Values go in with textContent.
+// flips it. The transfer number (phone) is digits; a blank one is sent as "" and clears it. The API checks everything; its error is shown as it is. Values go in with textContent.
 "use strict";
 (function () {
   var t = function (key) { return window.I18N.t(key); };
@@ -35,6 +35,7 @@
       tr.className = a.active ? "" : "inactive";
       cell(tr, a.name);
       cell(tr, a.contact);
+      cell(tr, a.phone || "").setAttribute("data-field", "phone");
       cell(tr, a.branches.map(function (b) { return t("rp.branch." + b); }).join(", "));
       cell(tr, t(a.active ? "ag.active" : "ag.inactive")).setAttribute("data-field", "active");
       var actions = cell(tr, "");
@@ -59,6 +60,7 @@
     editing = a ? a.id : null;
     $("ag-name").value = a ? a.name : "";
     $("ag-contact").value = a ? a.contact : "";
+    $("ag-phone").value = a && a.phone ? a.phone : "";
     branchBoxes().forEach(function (box) { box.checked = !!a && a.branches.indexOf(Number(box.value)) >= 0; });
     $("ag-active").checked = a ? a.active : true;
     $("ag-form-title").textContent = t(a ? "ag.editing" : "ag.new");
@@ -85,11 +87,13 @@
 
   function submit(event) {
     event.preventDefault();
-    var body = { name: $("ag-name").value, contact: $("ag-contact").value, active: $("ag-active").checked,
+    var body = { name: $("ag-name").value, contact: $("ag-contact").value, phone: $("ag-phone").value.trim(),
+                 active: $("ag-active").checked,
                  branches: branchBoxes().filter(function (b) { return b.checked; }).map(function (b) { return Number(b.value); }) };
     // The API refuses these too (400); said here in the page's language.
     if (!body.name.trim()) { $("ag-error").textContent = t("ag.need_name"); return; }
     if (!body.branches.length) { $("ag-error").textContent = t("ag.need_branch"); return; }
+    if (body.phone && !/^[0-9]{3,15}$/.test(body.phone)) { $("ag-error").textContent = t("ag.bad_phone"); return; }
     save(editing, body);
   }
 

@@ -99,6 +99,7 @@
       ended();
     });
     setPhone("ringing");
+    loadTransferAgencies();     // the directory as it is now, by the time the agent may transfer
   }
 
   function attachAudio(pc) {
@@ -160,13 +161,35 @@
   }
 
   // Blind transfer: a REFER to agent-transfer's target (dialplan/extensions_transfer.conf). Once Asterisk
-  // says the caller is on their way (NOTIFY 2xx), this phone hangs up its leg; a refusal keeps the call.
+  // says the caller is on their way (NOTIFY 2xx), this phone hangs up its leg; a refusal keeps the call:
+  // a REFER answered with an error (404: no such target, e.g. an agency deactivated since the menu was
+  // filled) or a failed NOTIFY.
   function transfer(session, target) {
     say("phone-error", "");
+    var refused = function () { say("phone-error", { key: "phone.transfer_failed" }); };
     session.refer("sip:" + target + "@" + location.hostname, { eventHandlers: {
       accepted: function () { if (phone.session === session) { session.terminate(); } },
-      failed: function () { say("phone-error", { key: "phone.transfer_failed" }); }
+      requestFailed: refused, failed: refused
     } });
+  }
+
+  // The transfer menu's agencies: the directory's active entries with a phone (GET /api/v1/agencies), as
+  // "name — number"; the target agency-<id> makes Asterisk dial the number the directory has then.
+  function loadTransferAgencies() {
+    return api("GET", "/api/v1/agencies").then(function (r) {
+      if (r.status !== 200) { return; }
+      var group = $("phone-transfer-agencies");
+      var reachable = r.body.agencies.filter(function (a) { return a.phone; });
+      group.replaceChildren.apply(group, reachable.map(function (a) {
+        return new Option(a.name + " — " + a.phone, "agency-" + a.id);
+      }));
+      group.hidden = !reachable.length;
+    });
+  }
+
+  function labelTransferGroups() {
+    $("phone-transfer-queues").label = t("phone.transfer.queues");
+    $("phone-transfer-agencies").label = t("phone.transfer.agencies");
   }
 
   // -- buttons -----------------------------------------------------------------------------------
@@ -193,6 +216,9 @@
   }
 
   bindButtons();
+  window.I18N.onChange(labelTransferGroups);
+  window.I18N.ready.then(labelTransferGroups);
+  loadTransferAgencies();
   setPhone("idle");
   listMicrophones();
   start();

@@ -1,6 +1,7 @@
 """The admins' agency directory page (/agencies) in headless Chromium, on a database of its own with
 the demo people and agencies: an admin adds an entry with the form, a name already taken (case and
-diacritics aside) shows the API's error and adds nothing, the entry is edited and deactivated; only
+diacritics aside) shows the API's error and adds nothing, a transfer number is set (one with spaces refused)
+and cleared, the entry is edited and deactivated; only
 admins reach the page; it fits 390 px; screenshots at 1366x768 and 390x844."""
 from __future__ import annotations
 
@@ -64,11 +65,19 @@ async def test_an_admin_keeps_the_directory_from_the_page(console, new_page):
     await page.fill("#ag-name", "Ban quản lý chợ Đồng Xuân")
     await page.fill("#ag-contact", "024 3828 0000")
     await page.check('input[name="ag-branch"][value="4"]')
+    # A transfer number with spaces: refused before anything is sent.
+    await page.fill("#ag-phone", "024 3828 0000")
+    await page.click("#ag-save")
+    await page.wait_for_function("() => document.getElementById('ag-error').textContent.startsWith('Số điện thoại chỉ gồm')")
+    assert await pool.fetchval("SELECT count(*) FROM agencies WHERE name = 'Ban quản lý chợ Đồng Xuân'") == 0
+    await page.fill("#ag-phone", "02438280000")
     await page.click("#ag-save")
     await page.wait_for_selector('#ag-rows tr td:text-is("Ban quản lý chợ Đồng Xuân")')
-    row = await pool.fetchrow("SELECT id, contact, branches, active FROM agencies WHERE name = 'Ban quản lý chợ Đồng Xuân'")
-    assert (row["contact"], list(row["branches"]), row["active"]) == ("024 3828 0000", [4], True)
-    assert await page.text_content(f'#ag-rows tr[data-id="{row["id"]}"] td:nth-child(3)') == "Phản ánh vi phạm"
+    row = await pool.fetchrow("SELECT id, contact, phone, branches, active FROM agencies WHERE name = 'Ban quản lý chợ Đồng Xuân'")
+    assert (row["contact"], row["phone"], list(row["branches"]), row["active"]) == (
+        "024 3828 0000", "02438280000", [4], True)
+    assert await page.text_content(f'#ag-rows tr[data-id="{row["id"]}"] td[data-field="phone"]') == "02438280000"
+    assert await page.text_content(f'#ag-rows tr[data-id="{row["id"]}"] td:nth-child(4)') == "Phản ánh vi phạm"
 
     # The same name in capitals without diacritics: the API's 409, said in Vietnamese; nothing added.
     count = await pool.fetchval("SELECT count(*) FROM agencies")
@@ -88,10 +97,14 @@ async def test_an_admin_keeps_the_directory_from_the_page(console, new_page):
     # Edit: the form takes the row's values; then deactivate from the list.
     await page.click(f'#ag-rows tr[data-id="{row["id"]}"] button[data-action="ag.edit"]')
     assert await page.input_value("#ag-name") == "Ban quản lý chợ Đồng Xuân"
+    assert await page.input_value("#ag-phone") == "02438280000"
     await page.check('input[name="ag-branch"][value="2"]')
+    await page.fill("#ag-phone", "")                       # blank clears it: no transfer to this entry
     await page.click("#ag-save")
     await page.wait_for_function("() => document.getElementById('ag-status').textContent.startsWith('Đã lưu')")
-    assert list(await pool.fetchval("SELECT branches FROM agencies WHERE id = $1", row["id"])) == [2, 4]
+    edited = await pool.fetchrow("SELECT branches, phone FROM agencies WHERE id = $1", row["id"])
+    assert (list(edited["branches"]), edited["phone"]) == ([2, 4], None)
+    assert await page.text_content(f'#ag-rows tr[data-id="{row["id"]}"] td[data-field="phone"]') == ""
     await page.click(f'#ag-rows tr[data-id="{row["id"]}"] button[data-action="ag.deactivate"]')
     await page.wait_for_selector(f'#ag-rows tr.inactive[data-id="{row["id"]}"]')
     assert await page.text_content(f'#ag-rows tr[data-id="{row["id"]}"] td[data-field="active"]') == "Ngừng hoạt động"

@@ -277,3 +277,74 @@ async def test_blind_transfer_from_the_card_sends_the_caller_to_another_branch_q
     finally:
         await calls.remove_agent("doctors", doctors_agent)
         await release_agent(controller, EXT, [number])
+
+
+async def _transfer_refused(page, service, target: str) -> None:
+    """A transfer to `target` is refused: the card says so and the caller is still with the agent."""
+    await page.select_option("#phone-transfer", target)
+    await page.click("#phone-transfer-go")
+    await page.wait_for_function("() => document.getElementById('phone-error').textContent !== ''", timeout=15_000)
+    assert await page.text_content("#phone-error") == "Không chuyển được cuộc gọi: cuộc gọi vẫn ở với bạn."
+    assert await page.get_attribute("#phone", "data-phone") == "on_call"
+    assert service.state(EXT).state == "on_call"
+
+
+async def test_blind_transfer_to_an_agency_dials_its_directory_number_on_the_citizen_trunk(
+        controller, telephony, calls, db_pool, phone_page):
+    page, service, number = phone_page, controller.agents, new_number()
+    suffix = number[-6:]
+    agency_number = f"0243{suffix}"
+    reachable, retired = [r["id"] for r in await db_pool.fetch(
+        """INSERT INTO agencies (name, branches, phone, active) VALUES ($1, '{2}', $3, true), ($2, '{2}', '0243000999', true)
+           RETURNING id""", f"Sở Y tế Hà Nội {suffix}", f"Trạm y tế phường {suffix}", agency_number)]
+    await queues_loaded(controller)
+    await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    await page.click("#btn-login")
+    await page.wait_for_selector('#my-state[data-state="ready"]')
+    trunk_port = int(telephony.options.outbound_uri.rsplit(":", 1)[1])
+    try:
+        async with SippRunner(telephony.options.sip_port) as sipp:
+            trunk = await sipp.start_citizen_trunk(trunk_port, hold_s=3, calls=1, timeout=120)
+            caller = await sipp.sipp_call("2", hold_s=60, caller=number)
+            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
+            await page.click("#phone-answer")
+            await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=20_000)
+            await until(lambda: service.state(EXT).state == "on_call", 15, f"{EXT} on the call")
+            linkedid = service.state(EXT).linkedid
+            menu = "#phone-transfer-agencies option"
+            await page.wait_for_selector(f'{menu}[value="agency-{reachable}"]', state="attached", timeout=10_000)
+            labels = await page.eval_on_selector_all(menu, "os => os.map(o => [o.value, o.textContent])")
+            assert [f"agency-{reachable}", f"Sở Y tế Hà Nội {suffix} — {agency_number}"] in labels, labels
+            await _menu_shot(page)
+            # Deactivated after the menu was filled: Asterisk has no such target, the REFER is refused.
+            await db_pool.execute("UPDATE agencies SET active = false WHERE id = $1", retired)
+            await _transfer_refused(page, service, f"agency-{retired}")
+            # Not in the directory at all (a stale or forged menu entry).
+            await page.eval_on_selector("#phone-transfer-agencies", "g => g.append(new Option('?', 'agency-999999'))")
+            await _transfer_refused(page, service, "agency-999999")
+            assert not [m for m in trunk.messages() if not m.sent], "the trunk heard from a refused transfer"
+
+            await page.select_option("#phone-transfer", f"agency-{reachable}")
+            await page.click("#phone-transfer-go")
+            await page.wait_for_selector('#phone[data-phone="idle"]', timeout=20_000)
+            assert await trunk.wait(60) == 0, trunk.errors()
+            invites = [m.first_line for m in trunk.messages() if not m.sent and m.first_line.startswith("INVITE ")]
+            assert [line.split()[1].split("@")[0] for line in invites] == [f"sip:{agency_number}"], invites
+            await caller.wait(60)
+        steps = await until(lambda: db_pool.fetch(
+            "SELECT kind, value FROM call_steps WHERE linkedid = $1 AND kind = 'transfer'", linkedid), 30,
+            "the transfer step in the call's record")
+        assert [(s["kind"], s["value"]) for s in steps] == [("transfer", f"agency-{reachable}")]
+        record = await calls.record(number)
+        assert (record["agent"], record["outcome"]) == (EXT, "answered"), dict(record)
+    finally:
+        await db_pool.execute("DELETE FROM agencies WHERE id = ANY ($1::int[])", [reachable, retired])
+        await release_agent(controller, EXT, [number])
+
+
+async def _menu_shot(page) -> None:
+    """The transfer menu opened (a listbox for the shot: headless Chromium draws no native drop-down)."""
+    await page.eval_on_selector("#phone-transfer", "s => { s.size = s.options.length + 2; }")
+    await page.locator("#phone-transfer").scroll_into_view_if_needed()
+    await shot(page, "transfer-menu", phone_width=True)
+    await page.eval_on_selector("#phone-transfer", "s => { s.size = 0; }")

@@ -1,9 +1,11 @@
 """The agency directory (migration 020, db/agencies.py, agent_console/api/agencies.py) on databases of
 their own: the migration groups free-text variants into one entry each; admins create, edit and
 deactivate entries (audited), bad input changes nothing; the wrap-up refuses an agency not in the
-directory, inactive or not serving the call's branch; the report counts per entry."""
+directory, inactive or not serving the call's branch; the report counts per entry; the transfer number (migration
+024) is set and cleared, and the FastAGI route agency_transfer gives it only for an active entry."""
 from __future__ import annotations
 
+import asyncio
 import secrets
 import shutil
 from datetime import datetime, timedelta, timezone
@@ -22,7 +24,10 @@ from db.migrate import MIGRATIONS_DIR, migrate
 from db.records import CallRecord
 from db.reports import summary
 from db.sessions import create_session
+from ivr.agi.routes import build_routes
+from ivr.agi.server import AgiServer
 from tests.fixtures.console import AllUp
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -163,19 +168,62 @@ async def test_admins_create_edit_and_deactivate_agencies_audited(client):
     ("PATCH", "/api/v1/admin/agencies/{other}", "9001", {"active": "no"}, 400, "active"),
     ("PATCH", "/api/v1/admin/agencies/{other}", "9001", {}, 400, "nothing to change"),
     ("PATCH", "/api/v1/admin/agencies/999999", "9001", {"active": False}, 404, "agency"),
+    ("POST", "/api/v1/admin/agencies", "9001", {"name": "Sở Nội vụ", "branches": [2], "phone": "024 3765"}, 400, "phone"),
+    ("PATCH", "/api/v1/admin/agencies/{other}", "9001", {"phone": "+84243765432"}, 400, "phone"),
+    ("PATCH", "/api/v1/admin/agencies/{other}", "9001", {"phone": "12"}, 400, "phone"),
+    ("PATCH", "/api/v1/admin/agencies/{other}", "9001", {"phone": 243765432}, 400, "phone"),
+    ("PATCH", "/api/v1/admin/agencies/{other}", "9001", {"phone": "0243765432", "active": "no"}, 400, "active"),
+    ("PATCH", "/api/v1/admin/agencies/{other}", "1001", {"phone": "0243765432"}, 403, "admins"),
     ("PATCH", "/api/v1/admin/agencies/{other}", "2001", {"active": False}, 403, "admins"),
     ("GET", "/api/v1/agencies?branch=7", "1001", None, 400, "branch"),
     ("GET", "/api/v1/agencies?all=1", "2001", None, 403, "admins"),
 ])
 async def test_bad_input_is_refused_and_changes_nothing(client, method, path, ext, body, status, named):
     _, pool = client
-    await pool.execute("""INSERT INTO agencies (name, branches) VALUES ('Công an phường Dịch Vọng', '{4}'),
-                              ('Sở Tư pháp', '{2}') ON CONFLICT DO NOTHING""")
+    await pool.execute("""INSERT INTO agencies (name, branches, phone) VALUES ('Công an phường Dịch Vọng', '{4}', NULL),
+                              ('Sở Tư pháp', '{2}', '02439999999') ON CONFLICT DO NOTHING""")
     other = await pool.fetchval("SELECT id FROM agencies WHERE name = 'Sở Tư pháp'")
     before = await _snapshot(pool)
     got, answer = await _call(client, method, path.format(other=other), ext, body)
     assert (got, named in answer.get("error", "")) == (status, True), answer
     assert await _snapshot(pool) == before
+
+
+async def test_an_admin_sets_and_clears_the_transfer_number_audited(client):
+    status, made = await _call(client, "POST", "/api/v1/admin/agencies", "9001",
+                               {"name": "Công an quận Ba Đình", "branches": [4], "phone": "02438234567"})
+    assert (status, made["phone"]) == (201, "02438234567"), made
+    path = f"/api/v1/admin/agencies/{made['id']}"
+    status, kept = await _call(client, "PATCH", path, "9001", {"contact": "trực ban"})
+    assert (status, kept["phone"]) == (200, "02438234567"), kept          # not given: left as it is
+    status, listed = await _call(client, "GET", "/api/v1/agencies", "1001")   # what the phone card lists
+    assert [a["phone"] for a in listed["agencies"] if a["id"] == made["id"]] == ["02438234567"]
+    status, cleared = await _call(client, "PATCH", path, "9001", {"phone": None})
+    assert (status, cleared["phone"]) == (200, None), cleared
+    status, again = await _call(client, "PATCH", path, "9001", {"phone": "113"})
+    assert (status, again["phone"]) == (200, "113"), again
+    status, blank = await _call(client, "PATCH", path, "9001", {"phone": ""})
+    assert (status, blank["phone"]) == (200, None), blank
+    audit = (await _call(client, "GET", f"{path}/changes", "9001"))[1]["changes"]
+    assert [(c["before"] or {}).get("phone", "-") for c in audit] == [
+        "113", None, "02438234567", "02438234567", "-"]
+    assert [c["after"]["phone"] for c in audit] == [None, "113", None, "02438234567", "02438234567"]
+
+
+async def test_the_database_keeps_only_digit_numbers_and_the_transfer_view_only_reachable_entries(client):
+    _, pool = client
+    for bad in ("12", "0243 765432", "+84243765432", "1" * 16, ""):
+        with pytest.raises(asyncpg.CheckViolationError):
+            await pool.execute("INSERT INTO agencies (name, branches, phone) VALUES ($1, '{2}', $2)",
+                               f"Kiểm tra {bad!r}", bad)
+    rows = await pool.fetch("""INSERT INTO agencies (name, branches, phone, active) VALUES
+                                   ('Chuyển được', '{2}', '0243000111', true), ('Không số', '{2}', NULL, true),
+                                   ('Ngừng', '{2}', '0243000222', false) RETURNING id, name""")
+    ids = {r["name"]: r["id"] for r in rows}
+    view = await pool.fetch("SELECT * FROM agency_transfer_extensions WHERE exten = ANY ($1::text[])",
+                            [f"agency-{i}" for i in ids.values()])
+    assert [dict(r) for r in view] == [{"context": "agent-transfer", "exten": f"agency-{ids['Chuyển được']}",
+                                        "priority": 1, "app": "Goto", "appdata": f"agency-out,{ids['Chuyển được']},1"}]
 
 
 # -- the wrap-up picks from the directory ----------------------------------------------------
@@ -244,3 +292,36 @@ async def test_a_ticket_forwarded_by_name_is_stored_as_the_directorys_entry(clie
                 {"status": "forwarded", "agency": "Đội quản lý thị trường số 5"})
     row = await pool.fetchrow("SELECT agency, agency_id FROM tickets WHERE id = $1", other["id"])
     assert (row["agency"], row["agency_id"]) == ("Đội quản lý thị trường số 5", None)
+
+
+# -- the FastAGI route a transfer to an agency asks (dialplan context agency-out) -------------
+
+async def _ask_agency_transfer(port: int, agency_arg: str) -> list[str]:
+    """Speak as Asterisk does to AGI(agi://…/agency_transfer,<arg>): headers, then answer each command."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"agi_network_script: agency_transfer\nagi_arg_1: {agency_arg}\nagi_uniqueid: 1.1\n\n".encode())
+    commands = []
+    while line := await asyncio.wait_for(reader.readline(), 5):
+        commands.append(line.decode().rstrip("\n"))
+        writer.write(b"200 result=1\n")
+    writer.close()
+    return commands
+
+
+async def test_the_agi_route_gives_the_directorys_number_or_nothing(client):
+    _, pool = client
+    rows = await pool.fetch("""INSERT INTO agencies (name, branches, phone, active) VALUES
+                                   ('Đội cảnh sát PCCC quận Hoàn Kiếm', '{4}', '02439123456', true),
+                                   ('Đội cảnh sát PCCC quận Tây Hồ', '{4}', '02439654321', false),
+                                   ('Đội cảnh sát PCCC quận Long Biên', '{4}', NULL, true) RETURNING id""")
+    reachable, inactive, phoneless = (r["id"] for r in rows)
+    port = free_port()
+    server = AgiServer("127.0.0.1", port, build_routes(pool))
+    await server.start()
+    try:
+        assert await _ask_agency_transfer(port, str(reachable)) == ['SET VARIABLE AGENCY_NUMBER "02439123456"']
+        for refused in (str(inactive), str(phoneless), "999999", "7; 0912", ""):
+            assert await _ask_agency_transfer(port, refused) == ['SET VARIABLE AGENCY_NUMBER ""'], refused
+        assert server.failures == 0
+    finally:
+        await server.stop()

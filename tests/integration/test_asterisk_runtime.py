@@ -75,7 +75,7 @@ async def test_boots_with_project_dialplan(asterisk_pbx: AsteriskInstance) -> No
     assert "W:100" in await asterisk_pbx.cli("queue show emergency")
     modules = await asterisk_pbx.cli("module show like res_agi")
     assert "Running" in modules
-    for module in ("app_queue", "chan_pjsip", "app_mixmonitor", "res_musiconhold"):
+    for module in ("app_queue", "chan_pjsip", "app_mixmonitor", "res_musiconhold", "pbx_realtime"):
         assert "1 modules loaded" in await asterisk_pbx.cli(f"module show like {module}.so")
     assert "0 modules loaded" in await asterisk_pbx.cli("module show like cel_pgsql")
     endpoints = await asterisk_pbx.cli("pjsip show endpoints")

@@ -21,7 +21,8 @@ def test_every_context_is_defined_in_the_dialplan() -> None:
     contexts = {name for path in DIALPLAN.glob("extensions*.conf") for name in sections(path.name)}
     for context in (constants.CONTEXT_TRUNK, constants.CONTEXT_MENU, constants.CONTEXT_AGENTS,
                     constants.CONTEXT_IVR_STEP, constants.CONTEXT_LISTEN,
-                    constants.CONTEXT_CITIZEN_OUT):
+                    constants.CONTEXT_CITIZEN_OUT, constants.CONTEXT_AGENT_TRANSFER,
+                    constants.CONTEXT_AGENCY_OUT):
         assert context in contexts, context
 
 
@@ -35,16 +36,22 @@ def test_every_queue_is_defined_in_queues_conf() -> None:
 def test_every_variable_and_the_step_event_appear_in_the_dialplan() -> None:
     text = dialplan_text()
     for name in (constants.VAR_BRANCH, constants.VAR_LANGUAGE, constants.VAR_PRIORITY, constants.VAR_EMERGENCY,
-                 constants.VAR_REPEAT_CALLER, constants.USEREVENT_STEP):
+                 constants.VAR_REPEAT_CALLER, constants.VAR_AGENCY_NUMBER, constants.USEREVENT_STEP):
         assert re.search(rf"\b{name}\b", text), name
     assert re.search(rf"^exten = {constants.MENU_EXTEN},", text, re.M), constants.MENU_EXTEN
 
 
 def test_citizen_out_is_included_by_no_context() -> None:
-    """Only the controller (AMI Originate) reaches the citizens' trunk: no context includes
-    citizen-out, and it is the only context that dials the citizen-trunk endpoint."""
+    """Only the controller (AMI Originate into citizen-out) and an agent's transfer to an agency (agency-out,
+    reached from agent-transfer's realtime extensions) reach the citizens' trunk: no context includes either,
+    and they are the only contexts that dial the citizen-trunk endpoint."""
     text = dialplan_text()
-    assert not re.search(rf"^\s*include\s*=>?\s*{constants.CONTEXT_CITIZEN_OUT}\b", text, re.M)
-    dialling = [path.name for path in DIALPLAN.glob("extensions*.conf")
-                if f"@{constants.ENDPOINT_CITIZEN_TRUNK}" in path.read_text(encoding="utf-8")]
-    assert dialling == ["extensions_citizen_out.conf"]
+    for context in (constants.CONTEXT_CITIZEN_OUT, constants.CONTEXT_AGENCY_OUT):
+        assert not re.search(rf"^\s*include\s*=>?\s*{context}\b", text, re.M), context
+    dialling = sorted(path.name for path in DIALPLAN.glob("extensions*.conf")
+                      if f"@{constants.ENDPOINT_CITIZEN_TRUNK}" in path.read_text(encoding="utf-8"))
+    assert dialling == ["extensions_citizen_out.conf", "extensions_transfer.conf"]
+    transfer = (DIALPLAN / "extensions_transfer.conf").read_text(encoding="utf-8")
+    dials = [line for line in transfer.splitlines()
+             if f"@{constants.ENDPOINT_CITIZEN_TRUNK}" in line and not line.startswith(";")]
+    assert dials and all(f"${{FILTER(0-9,${{{constants.VAR_AGENCY_NUMBER}}})}}" in line for line in dials), dials

@@ -262,11 +262,7 @@ async def test_blind_transfer_from_the_card_sends_the_caller_to_another_branch_q
     try:
         async with SippRunner(telephony.options.sip_port) as sipp:
             caller = await sipp.sipp_call("2", hold_s=40, caller=number)
-            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
-            await page.click("#phone-answer")
-            await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=20_000)
-            await until(lambda: service.state(EXT).state == "on_call", 15, f"{EXT} on the call")
-            linkedid = service.state(EXT).linkedid
+            linkedid = await answer_in_browser(page, service)
             await page.select_option("#phone-transfer", "queue-3")
             await page.click("#phone-transfer-go")
             await page.wait_for_selector('#phone[data-phone="idle"]', timeout=20_000)
@@ -277,6 +273,15 @@ async def test_blind_transfer_from_the_card_sends_the_caller_to_another_branch_q
     finally:
         await calls.remove_agent("doctors", doctors_agent)
         await release_agent(controller, EXT, [number])
+
+
+async def answer_in_browser(page, service) -> str:
+    """The card rings, the test clicks Answer, the ACD sees the agent on the call: its linkedid."""
+    await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
+    await page.click("#phone-answer")
+    await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=20_000)
+    await until(lambda: service.state(EXT).state == "on_call", 15, f"{EXT} on the call")
+    return service.state(EXT).linkedid
 
 
 async def _transfer_refused(page, service, target: str) -> None:
@@ -306,11 +311,7 @@ async def test_blind_transfer_to_an_agency_dials_its_directory_number_on_the_cit
         async with SippRunner(telephony.options.sip_port) as sipp:
             trunk = await sipp.start_citizen_trunk(trunk_port, hold_s=3, calls=1, timeout=120)
             caller = await sipp.sipp_call("2", hold_s=60, caller=number)
-            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
-            await page.click("#phone-answer")
-            await page.wait_for_selector('#phone[data-phone="on_call"]', timeout=20_000)
-            await until(lambda: service.state(EXT).state == "on_call", 15, f"{EXT} on the call")
-            linkedid = service.state(EXT).linkedid
+            linkedid = await answer_in_browser(page, service)
             menu = "#phone-transfer-agencies option"
             await page.wait_for_selector(f'{menu}[value="agency-{reachable}"]', state="attached", timeout=10_000)
             labels = await page.eval_on_selector_all(menu, "os => os.map(o => [o.value, o.textContent])")

@@ -15,6 +15,7 @@ from aiohttp import web
 from agent_console.config import ConsoleConfig
 from agent_console.live_backpressure import Backpressure
 from agent_console.ringing import RingingCalls
+from agent_console.sip_pin import PhonePins
 from agent_console.web.sign_in_limit import LoginLimiter
 from contracts.ports import (AgentControl, ControllerFigures, FollowupDialer, Health, LiveCalls, LiveFeed, LiveListen,
                              PoolProvider, QueueView, RecordingStore, SipBans, SmsSender, SurgeMirror)
@@ -44,6 +45,7 @@ RINGING = web.AppKey("live_ringing", RingingCalls)
 SOCKETS = web.AppKey("live_sockets", weakref.WeakSet)
 BACKPRESSURE = web.AppKey("live_backpressure", Backpressure)   # when a socket that reads nothing is dropped
 PHONE_SOCKETS = web.AppKey("phone_sockets", set)      # browsers' SIP WebSockets (agent_console/api/phone.py)
+PHONE_PINS = web.AppKey("phone_pins", PhonePins)       # the SIP identity each person's sockets may use
 
 
 @dataclass(frozen=True)

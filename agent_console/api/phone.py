@@ -19,10 +19,10 @@ import aiohttp
 from aiohttp import web
 
 from agent_console.errors import ApiError
-from agent_console.keys import CONFIG, PHONE_SOCKETS, pool_of, principal_of
+from agent_console.keys import CONFIG, PHONE_PINS, PHONE_SOCKETS, pool_of, principal_of
 from agent_console.live import origin_matches_host
 from agent_console.sip_frames import MAX_SIP_FRAME
-from agent_console.sip_pin import SipIdentityPin
+from agent_console.sip_pin import PhonePins, SipIdentityPin
 from contracts.phones import browser_endpoint
 from db.agents import sip_credential
 
@@ -67,7 +67,7 @@ async def phone_socket(request: web.Request) -> web.WebSocketResponse:
     try:
         async with aiohttp.ClientSession() as session, session.ws_connect(
                 upstream, protocols=(SIP_SUBPROTOCOL,), max_msg_size=MAX_WS_MESSAGE, timeout=_WS_TIMEOUT) as asterisk:
-            refusal = await _relay(browser, asterisk, SipIdentityPin(principal.ext))
+            refusal = await _relay(browser, asterisk, request.app[PHONE_PINS].of(principal.ext))
         if refusal is not None:
             await _refuse(request, browser, refusal)
     except (TimeoutError, aiohttp.ClientError) as exc:
@@ -138,5 +138,6 @@ async def close_phone_sockets(app: web.Application) -> None:
 
 def setup(app: web.Application) -> None:
     app[PHONE_SOCKETS] = set()
+    app[PHONE_PINS] = PhonePins()
     app.router.add_routes(routes)
     app.on_shutdown.append(close_phone_sockets)

@@ -10,7 +10,7 @@ from agent_console.sip_frames import (
     SipResponse,
     parse_frame,
 )
-from agent_console.sip_pin import SipIdentityPin
+from agent_console.sip_pin import MAX_ADDRESSED, PhonePins, SipIdentityPin
 
 # JsSIP's REGISTER after the 401: From/To the configured uri, a made-up Contact user, a .invalid Via host.
 JSSIP_REGISTER = (
@@ -151,3 +151,29 @@ def test_asterisks_responses_and_garbage_teach_the_pin_nothing():
     pin.heard_from_asterisk("SIP/2.0 401 Unauthorized\r\nTo: <sip:q3v8r2k1@h>;tag=x\r\n\r\n")
     pin.heard_from_asterisk("not sip at all")
     assert pin.refusal(BROWSER_BYE) is not None
+
+
+@pytest.mark.parametrize("frame", ["\r\n\r\n", "\r\n", " "])
+def test_a_crlf_keep_alive_passes(frame):
+    """RFC 5626 §4.4.1: JsSIP's keep-alive over the socket is not a malformed frame (closing on it dropped calls)."""
+    assert SipIdentityPin("1002").refusal(frame) is None
+
+
+def test_an_empty_binary_frame_is_still_malformed():
+    assert "empty frame" in SipIdentityPin("1002").refusal(b"")
+
+
+def test_the_person_s_pin_outlives_a_socket_so_a_reconnected_phone_keeps_its_dialog():
+    pins = PhonePins()
+    pins.of("1002").heard_from_asterisk(ASTERISK_INVITE)         # on the first socket
+    assert pins.of("1002").refusal(BROWSER_BYE) is None          # the BYE on the socket after a reconnect
+    assert pins.of("1003").refusal(BROWSER_BYE.replace("1002", "1003")) is not None   # nobody else's
+
+
+def test_the_pin_keeps_the_newest_addressed_users():
+    pin = SipIdentityPin("1002")
+    for n in range(MAX_ADDRESSED + 5):
+        pin.heard_from_asterisk(ASTERISK_INVITE.replace("q3v8r2k1", f"user{n}"))
+    pin.heard_from_asterisk(ASTERISK_INVITE)                     # the page's current contact: newest, kept
+    assert pin.refusal(BROWSER_BYE) is None
+    assert pin.refusal(BROWSER_BYE.replace("q3v8r2k1", "user0")) is not None   # the oldest forgotten

@@ -42,9 +42,9 @@ AGENT, SUPERVISOR = "1001", "2001"
 DIALPLAN = Path(__file__).resolve().parents[2] / "dialplan" / "extensions_supervisor.conf"
 CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 440, 1000, 1700    # none a harmonic of another
 QUIET_HZ = (700, 1300)                                   # nobody plays these: the recording's floor
-# Each tone is sent at 0.5 of full scale; a tone a phone heard comes back through G.711 twice at about that.
+# Each tone is sent at 0.5 of full scale; a tone a phone heard comes back at 0.45-0.5 (G.711 twice).
 HEARD = 0.1
-# Below this a tone is not there: the µ-law/A-law noise of the other tones at a quiet frequency is ~0.001.
+# Below this a tone is not there: at a frequency nobody plays the recordings measure 0.00005-0.0013.
 NOT_HEARD = 0.01
 _numbers = itertools.count(1)
 

@@ -27,6 +27,8 @@ DTMF_BLOCK = re.compile(r'<nop>\s*<action>\s*<exec play_pcap_audio="/usr/share/s
                         r'\s*</action>\s*</nop>')
 BYE_WAIT = re.compile(r'(<recv request="BYE" timeout=")(\d+)(")')
 STAY_ON_LINE = "<!-- Stay on the line until Asterisk hangs up, or the hold time passes. -->"
+AGENT_SPEECH = re.compile(r'<nop>\s*<action>\s*<exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/>'
+                          r'\s*</action>\s*</nop>')
 RING_PAUSE = re.compile(r'(<pause milliseconds=")(\d+)("/><!-- ring -->)')
 KEY_DELAY_S = 2.0          # caller_dtmf.xml: the first digit 2 s after the ACK, the next ones 1 s apart
 _MESSAGE_HEAD = re.compile(r"^-{20,} (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)$")
@@ -194,8 +196,12 @@ class SippRunner:
 
     def _scenario(self, name: str, workdir: Path, *, digits: str | None = None,
                   bye_wait_ms: int | None = None, ring_ms: int | None = None,
-                  tone: Path | None = None) -> Path:
+                  tone: Path | None = None, speech: str | None = None) -> Path:
         text = (SCENARIOS / name).read_text()
+        if speech is not None:
+            text, replaced = AGENT_SPEECH.subn(lambda _: speech, text)
+            if not replaced:
+                raise SippError(f"{name}: no speech sample to replace")
         if digits is not None:
             text = DTMF_BLOCK.sub(lambda _: _dtmf_actions(digits, workdir), text)
         if tone is not None:
@@ -233,12 +239,14 @@ class SippRunner:
     async def sipp_call(self, digits: str = "2", *, hold_s: float = 20,
                         caller: str = "0912345678", caller_name: str = "Test caller",
                         service: str = "1022", timeout: float | None = None,
-                        tone_hz: int | None = None) -> SippProcess:
+                        tone_hz: int | None = None, echo: bool = False) -> SippProcess:
         """One caller who dials `service`, presses `digits` (RFC 2833, 2 s after answer, 1 s
         apart; a ',' is one more second without a key; "" presses nothing), then stays until
         Asterisk hangs up or `hold_s` passes. With `tone_hz` the caller speaks: a sine of that
-        frequency (µ-law RTP, looped) from 1.5 s after the last key on. Returns the running process;
-        `await run.wait()` for its exit code."""
+        frequency (µ-law RTP, looped) from 1.5 s after the last key on. With `echo` the caller's
+        phone sends back every RTP packet it receives (sipp -rtp_echo): what Asterisk then reads
+        from the caller is what the caller heard. Returns the running process; `await run.wait()`
+        for its exit code."""
         workdir = self._workdir(f"caller-{digits or 'none'}")
         tone = make_tone(workdir / f"tone-{tone_hz}.ulaw", tone_hz) if tone_hz else None
         scenario = self._scenario("caller_dtmf.xml", workdir, digits=digits,
@@ -246,7 +254,7 @@ class SippRunner:
         return await self._start(
             "caller", scenario, workdir,
             ["-s", service, "-key", "caller_num", caller, "-key", "caller_name", caller_name,
-             "-m", "1", "-l", "1", "-mp", str(free_udp_port(pair=True))],
+             "-m", "1", "-l", "1", "-mp", str(free_udp_port(pair=True)), *(["-rtp_echo"] if echo else [])],
             free_udp_port(), timeout or hold_s + 15, self.asterisk)
 
     async def register_agent(self, ext: str, password: str, port: int,
@@ -290,19 +298,24 @@ class SippRunner:
         return run
 
     async def start_agent(self, ext: str, password: str, *, talk_s: float = 3,
-                          calls: int = 1, timeout: float = 60) -> SippProcess:
+                          calls: int = 1, timeout: float = 60, tone_hz: int | None = None,
+                          echo: bool = False) -> SippProcess:
         """Registers `ext`, then answers up to `calls` calls on the registered contact, each
-        talking `talk_s` seconds. Raises SippError if the registration fails."""
+        talking `talk_s` seconds. Raises SippError if the registration fails. The phone speaks
+        sipp's speech sample; with `tone_hz` a sine of that frequency instead (A-law RTP, looped, from
+        the answer on); with `echo` nothing of its own: it sends back every RTP packet it receives
+        (sipp -rtp_echo), so what Asterisk reads from the phone is what the phone heard."""
         port = free_udp_port()
         code = await self.register_agent(ext, password, port)
         if code != 0:
             raise SippError(f"agent {ext} could not register (sipp exit {code})\n"
                             f"{self.processes[-1].errors()}")
         workdir = self._workdir(f"agent-{ext}")
-        scenario = self._scenario("agent.xml", workdir, bye_wait_ms=int(talk_s * 1000))
+        scenario = self._scenario("agent.xml", workdir, bye_wait_ms=int(talk_s * 1000),
+                                  speech=_agent_speech(workdir, tone_hz, echo))
         return await self._start("agent", scenario, workdir,
                                  ["-key", "agent", ext, "-m", str(calls),
-                                  "-mp", str(free_udp_port(pair=True))],
+                                  "-mp", str(free_udp_port(pair=True)), *(["-rtp_echo"] if echo else [])],
                                  port, timeout)
 
     async def start_uas_115(self, port: int, *, hold_s: float = 10, calls: int = 1, ring_s: float = 0,
@@ -337,18 +350,31 @@ class SippRunner:
                                  port, timeout)
 
 
-def make_tone(path: Path, hz: int, seconds: int = 10) -> Path:
-    """Raw µ-law 8 kHz mono (what sipp's rtp_stream sends as PCMU): a sine made by sox."""
+def make_tone(path: Path, hz: int, seconds: int = 10, law: str = "u-law") -> Path:
+    """Raw µ-law (or A-law) 8 kHz mono (what sipp's rtp_stream sends as PCMU, PCMA): a sine made by sox."""
     import subprocess
-    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", "u-law", "-t", "raw", str(path),
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-e", law, "-t", "raw", str(path),
                     "synth", str(seconds), "sine", str(hz), "vol", "0.5"], check=True, timeout=30)
     return path
 
 
 def _tone_actions(tone: Path) -> str:
     """Wait for the keys' recordings to end, then stream the tone in a loop (payload 0, PCMU)."""
-    return (f'<pause milliseconds="1500"/>\n  '
-            f'<nop><action><exec rtp_stream="{tone},-1,0"/></action></nop>')
+    return f'<pause milliseconds="1500"/>\n  {_tone_stream(tone, 0)}'
+
+
+def _agent_speech(workdir: Path, tone_hz: int | None, echo: bool) -> str | None:
+    """What agent.xml plays instead of sipp's speech sample: a tone, nothing (an echoing phone), or None
+    (the sample itself). The phone answers with PCMA, hence an A-law tone on payload 8."""
+    if tone_hz:
+        return _tone_stream(make_tone(workdir / f"tone-{tone_hz}.alaw", tone_hz, law="a-law"), 8)
+    return "<!-- silent: -rtp_echo sends back what the phone hears -->" if echo else None
+
+
+def _tone_stream(tone: Path, payload: int) -> str:
+    """Stream a raw G.711 file in a loop with RTP payload type `payload` (0 PCMU, 8 PCMA)."""
+    return f'<nop><action><exec rtp_stream="{tone},-1,{payload}"/></action></nop>'
+
 
 
 def _dtmf_actions(digits: str, workdir: Path | None = None) -> str:

@@ -23,7 +23,6 @@ def test_by_default_the_phone_plays_the_speech_sample(tmp_path) -> None:
     assert SAMPLE in agent_scenario(tmp_path, tone_hz=None, echo=False)
 
 
-@pytest.mark.skipif(shutil.which("sox") is None, reason="sox not installed")
 def test_a_tone_replaces_the_sample_on_payload_8(tmp_path) -> None:
     text = agent_scenario(tmp_path, tone_hz=1000, echo=False)
     assert SAMPLE not in text and f'rtp_stream="{tmp_path}/tone-1000.alaw,-1,8"' in text

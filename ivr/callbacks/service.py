@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[Mapping[str, Any]], None]
 JOIN_TIMEOUT_S = 10.0
+# citizen-out's UserEvent CallbackDial reaches AMI through Stasis, the OriginateResponse straight from
+# the originating thread: on a loaded machine the response can come first (seen in CI: a no-answer
+# recorded as "failed"). A failed Originate waits this long for the dial's own status.
+DIAL_STATUS_GRACE_S = 10.0
 
 
 def utcnow() -> datetime:
@@ -45,6 +49,7 @@ class CallbackService:
         self._joined: dict[str, asyncio.Event] = {}  # placeholder Uniqueid → joined its queue
         self._dropping: set[int] = set()             # placeholders we hang up ourselves
         self._dial_status: dict[int, str] = {}       # attempt id → DIALSTATUS (UserEvent CallbackDial)
+        self._dial_reported: dict[int, asyncio.Event] = {}  # attempt id → its CallbackDial has come
         self._placing = asyncio.Lock()
         self._serial = itertools.count(int(time.time() * 1000))
         self._tasks: set[asyncio.Task[None]] = set()
@@ -83,11 +88,12 @@ class CallbackService:
             self.spawn(self._dial(request_id, event), f"callback-dial-{request_id}")
         elif name == "UserEvent" and event.get("UserEvent") == placement.USEREVENT_DIAL:
             if event.get("Attempt", "").isdigit():
-                self._dial_status[int(event["Attempt"])] = event.get("Status", "")
+                attempt = int(event["Attempt"])
+                self._dial_status[attempt] = event.get("Status", "")
+                self._dial_reported.setdefault(attempt, asyncio.Event()).set()
         elif name == "OriginateResponse" and placement.attempt_of(uniqueid) is not None:
             attempt = placement.attempt_of(uniqueid)
-            result = placement.dial_result(event, self._dial_status.pop(attempt, None))
-            self.spawn(self._finish(attempt, result), f"callback-result-{uniqueid}")
+            self.spawn(self._dial_ended(attempt, dict(event)), f"callback-result-{uniqueid}")
         elif name == "Hangup" and request_id is not None and event.get("Channel", "").endswith(";1"):
             self._placeholder_gone(request_id)
 
@@ -181,6 +187,17 @@ class CallbackService:
         except AmiError as exc:
             log.warning("callback %d: the citizen's call was refused: %s", request_id, exc)
             await self._finish(attempt, "failed")
+
+    async def _dial_ended(self, attempt_id: int, response: Mapping[str, str]) -> None:
+        """The citizen's Originate ended: answered, or how the dial failed (see DIAL_STATUS_GRACE_S)."""
+        if response.get("Response") != "Success" and attempt_id not in self._dial_status:
+            reported = self._dial_reported.setdefault(attempt_id, asyncio.Event())
+            try:
+                await asyncio.wait_for(reported.wait(), DIAL_STATUS_GRACE_S)
+            except asyncio.TimeoutError:
+                log.info("callback attempt %d: no dial status from citizen-out", attempt_id)
+        self._dial_reported.pop(attempt_id, None)
+        await self._finish(attempt_id, placement.dial_result(response, self._dial_status.pop(attempt_id, None)))
 
     async def _finish(self, attempt_id: int, result: str) -> None:
         attempt = await self._pool.fetchrow("SELECT request_id FROM callback_attempts WHERE id = $1", attempt_id)

@@ -41,7 +41,7 @@ def _agent_command(command: str, summary: str) -> dict[str, Any]:
 
 _NULLABLE_STR = {"type": ["string", "null"]}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
-_PHONE = {"enum": ["desk", "browser", None],
+_PHONE = {"enum": ["desk", "browser", "both", None],
           "description": "the phone the queues ring (login's phone); null when logged out"}
 _NULLABLE_NUM = {"type": ["number", "null"]}
 

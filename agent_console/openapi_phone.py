@@ -6,10 +6,10 @@ from typing import Any
 from agent_console.openapi_parts import error as _error
 
 LOGIN_BODY = {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {
-    "phone": {"enum": ["auto", "desk", "browser"], "default": "auto",
+    "phone": {"enum": ["auto", "desk", "browser", "both"], "default": "auto",
               "description": "which of the extension's phones the queues ring: desk (endpoint <ext>), browser "
-                             "(the console's WebRTC phone, endpoint <ext>-web), auto: the desk phone when it is "
-                             "registered, else the browser phone when that is"}}}}}}
+                             "(the console's WebRTC phone, endpoint <ext>-web), both at once (the first to answer "
+                             "takes the call), auto: both when both are registered, else the one that is"}}}}}}
 
 _CREDENTIAL = {"type": "object", "required": ["ext", "uri", "authorization_user", "password", "ws_path"],
                "properties": {

@@ -31,7 +31,7 @@ class AgentControl(Protocol):
 
     A state is a mapping: ext, state (logged_out | ready | ringing | on_call | wrap_up | paused),
     reason (pause reason or None), since (datetime), linkedid (the call, or None), phone (the phone the
-    queues ring: "desk" | "browser", None when logged out or neither).
+    queues ring: "desk" | "browser" | "both", None when logged out or neither).
     Commands return the new state; they raise AgentUnknown, AgentCommandRefused or
     TelephonyUnavailable (contracts.errors) and change nothing when they do.
     """
@@ -41,8 +41,9 @@ class AgentControl(Protocol):
         ...
 
     async def login(self, ext: str, phone: str = "auto") -> Mapping[str, Any]:
-        """phone: "desk" (endpoint <ext>), "browser" (the console's WebRTC phone, endpoint <ext>-web) or
-        "auto" (the desk phone when it is registered, else the browser phone when that is)."""
+        """phone: "desk" (endpoint <ext>), "browser" (the console's WebRTC phone, endpoint <ext>-web), "both"
+        (rung at once, the first to answer takes the call) or "auto" (both when both are registered, else
+        the one that is)."""
         ...
 
     async def logout(self, ext: str) -> Mapping[str, Any]: ...

@@ -277,6 +277,15 @@ class SippRunner:
             self._registered.append((local_ip, ext, password, port))
         return run
 
+    async def _registered_port(self, ext: str, password: str) -> int:
+        """A free local port `ext` is registered from (SippError if Asterisk refuses): a phone listens there."""
+        port = free_udp_port()
+        code = await self.register_agent(ext, password, port)
+        if code != 0:
+            raise SippError(f"agent {ext} could not register (sipp exit {code})\n"
+                            f"{self.processes[-1].errors()}")
+        return port
+
     async def unregister(self, ext: str) -> None:
         """Unregisters every contact this runner registered for `ext`: Asterisk keeps an agent's contact
         in use and refuses a second one (remove_existing = no), so a phone that goes away says so."""
@@ -299,24 +308,30 @@ class SippRunner:
 
     async def start_agent(self, ext: str, password: str, *, talk_s: float = 3,
                           calls: int = 1, timeout: float = 60, tone_hz: int | None = None,
-                          echo: bool = False) -> SippProcess:
+                          echo: bool = False, ring_s: float = 0) -> SippProcess:
         """Registers `ext`, then answers up to `calls` calls on the registered contact, each
         talking `talk_s` seconds. Raises SippError if the registration fails. The phone speaks
         sipp's speech sample; with `tone_hz` a sine of that frequency instead (A-law RTP, looped, from
         the answer on); with `echo` nothing of its own: it sends back every RTP packet it receives
-        (sipp -rtp_echo), so what Asterisk reads from the phone is what the phone heard."""
-        port = free_udp_port()
-        code = await self.register_agent(ext, password, port)
-        if code != 0:
-            raise SippError(f"agent {ext} could not register (sipp exit {code})\n"
-                            f"{self.processes[-1].errors()}")
+        (sipp -rtp_echo), so what Asterisk reads from the phone is what the phone heard. It rings
+        `ring_s` seconds before answering."""
+        port = await self._registered_port(ext, password)
         workdir = self._workdir(f"agent-{ext}")
         scenario = self._scenario("agent.xml", workdir, bye_wait_ms=int(talk_s * 1000),
-                                  speech=_agent_speech(workdir, tone_hz, echo))
+                                  speech=_agent_speech(workdir, tone_hz, echo), ring_ms=int(ring_s * 1000))
         return await self._start("agent", scenario, workdir,
                                  ["-key", "agent", ext, "-m", str(calls),
                                   "-mp", str(free_udp_port(pair=True)), *(["-rtp_echo"] if echo else [])],
                                  port, timeout)
+
+    async def start_ringing_phone(self, ext: str, password: str, *, calls: int = 1,
+                                  timeout: float = 60) -> SippProcess:
+        """Registers `ext`, then rings on each of up to `calls` INVITEs and never answers: the call is
+        cancelled (tests/sipp/uas_citizen_noanswer.xml on the registered contact)."""
+        port = await self._registered_port(ext, password)
+        workdir = self._workdir(f"ringing-{ext}")
+        scenario = self._scenario("uas_citizen_noanswer.xml", workdir)
+        return await self._start("ringing", scenario, workdir, ["-m", str(calls)], port, timeout)
 
     async def start_uas_115(self, port: int, *, hold_s: float = 10, calls: int = 1, ring_s: float = 0,
                             timeout: float = 60) -> SippProcess:

@@ -17,15 +17,16 @@ from aiohttp import web
 from agent_console.api.forms import json_object
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, QUEUE_VIEW, pool_of, principal_of
+from contracts.phones import PHONES as contract_phones
 from contracts.ports import AgentControl
 from db.agents import get_agent, list_agents
 
 routes = web.RouteTableDef()
 
 COMMANDS = ("login", "logout", "ready", "pause")
-# login's optional {"phone"}: which of the extension's phones the queues ring; "auto" (the default): the desk
-# phone when it is registered, else the browser phone when that is (ivr/acd/service.py).
-PHONES = ("auto", "desk", "browser")
+# login's optional {"phone"}: which of the extension's phones the queues ring; "auto" (the default): both when
+# both are registered, else the one that is (ivr/acd/service.py).
+PHONES = ("auto", *contract_phones)
 MAX_REASON_CHARS = 40
 _EXT = re.compile(r"^[0-9]{3,6}$")
 
@@ -73,7 +74,7 @@ async def queues(request: web.Request) -> web.Response:
 
 
 async def parse_phone(request: web.Request) -> str:
-    """login's body is optional; {"phone": "browser"} rings the browser phone (endpoint <ext>-web)."""
+    """login's body is optional; {"phone": "browser"} rings the browser phone (endpoint <ext>-web), "both" both."""
     if not request.body_exists:
         return "auto"
     phone = (await json_object(request)).get("phone", "auto")

@@ -56,6 +56,8 @@
     node.textContent = t("state." + s.state);
     node.setAttribute("data-state", s.state);
     $("my-reason").textContent = s.state === "paused" && s.reason ? pauseReason(s.reason) : "";
+    $("my-phone").setAttribute("data-phone", s.phone || "");
+    $("my-phone").textContent = s.phone ? t("me.rings." + s.phone) : "";      // which phone the queues ring
     $("btn-login").disabled = s.state !== "logged_out";
     var phoneOffline = browserPhoneOffline(s);
     $("btn-ready").disabled = s.state !== "paused" || phoneOffline;        // from wrap-up only by the form
@@ -307,7 +309,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    // The controller picks the phone: the desk phone when registered, else this browser's (phone.js).
+    // The controller picks the phone: both when both are registered, else the one that is (phone.js: this browser's).
     $("btn-login").addEventListener("click", function () { command("login"); });
     $("btn-logout").addEventListener("click", function () { command("logout"); });
     $("btn-ready").addEventListener("click", function () { command("ready"); });

@@ -6,7 +6,8 @@ Nothing is replayed after a reconnect, and an Asterisk restart loses every membe
   controller has them paused or in wrap-up;
 - a pause Asterisk has and the controller does not (set while we were away) is adopted;
 - an agent we had ringing or on a call who is in no call any more is ready again;
-- PJSIP members the controller does not know (it restarted, Asterisk did not) are adopted.
+- members on an agent's phones (desk, browser or both) the controller does not know (it restarted,
+  Asterisk did not) are adopted.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from contracts.errors import TelephonyUnavailable
+from contracts.phones import phone_of
 from ivr.acd import states as machine
 from ivr.acd.service import AgentService, Membership, member_fields
 from ivr.acd.states import AgentState
@@ -65,7 +67,7 @@ def _adopt_unknown(service: AgentService, present: dict[str, list[Member]]) -> N
     known = {m.interface for m in service.members.values()}
     for interface, members in present.items():
         ext = members[0].get("Name") or members[0].get("MemberName") or ""
-        if interface in known or not interface.startswith("PJSIP/") or interface != f"PJSIP/{ext}":
+        if interface in known or phone_of(ext, interface) is None:
             continue
         queues = tuple((m.get("Queue", ""), int(m.get("Penalty") or 0)) for m in members)
         at = service.clock()

@@ -29,7 +29,7 @@ from ivr.acd.states import WRAP_UP, WRAP_UP_REASON, AgentState
 from ivr.ami.actions import AmiActions
 from ivr.ami.client import AmiActionFailed, AmiError
 from ivr.calls.tracker import event_time
-from contracts.phones import PHONE_OFFLINE_REASON, browser_endpoint, phone_of
+from contracts.phones import PHONE_OFFLINE_REASON, phone_channel_prefix, phone_interface, phone_of, state_interface
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,12 @@ class Membership:
 
 
 def default_interface(ext: str) -> str:
-    return f"PJSIP/{ext}"
+    return phone_interface(ext, "desk")
 
 
 def browser_interface(ext: str) -> str:
     """The console's WebRTC phone of `ext` (runtime/asterisk_config.py: endpoint <ext>-web)."""
-    return f"PJSIP/{browser_endpoint(ext)}"
+    return phone_interface(ext, "browser")
 
 
 class AgentService:
@@ -96,8 +96,8 @@ class AgentService:
             machine.login(self.state(ext), self._clock())       # raises before anything is sent
             if phone == "auto" and interface is None and ext not in self._interfaces:
                 phone = await self._phone_to_ring(ext)
-            if phone == "browser":
-                interface = browser_interface(ext)
+            if phone in ("browser", "both"):
+                interface = phone_interface(ext, phone)
             membership = Membership(interface or self._interfaces.get(ext) or default_interface(ext),
                                     await self._branches(ext))
             await self._add_member(ext, membership)
@@ -106,16 +106,17 @@ class AgentService:
             return self._command(ext, machine.login)
 
     async def _phone_to_ring(self, ext: str) -> str:
-        """"auto": the desk phone when it is registered, else the browser phone when that is, else the desk
-        phone (app_queue skips an unavailable member until it registers)."""
-        for phone, interface in (("desk", default_interface(ext)), ("browser", browser_interface(ext))):
-            try:
-                reply = await self._ami.send("Getvar", Variable=f"DEVICE_STATE({interface})")
-            except (AmiActionFailed, AmiError) as exc:
-                raise TelephonyUnavailable(f"device state of {interface}: {exc}") from None
-            if reply.get("Value") not in (None, "", "UNAVAILABLE", "INVALID", "UNKNOWN"):
-                return phone
-        return "desk"
+        """"auto": both phones when both are registered (the first to answer takes the call), else the one
+        that is, else the desk phone (app_queue skips an unavailable member until it registers)."""
+        registered = [phone for phone in ("desk", "browser") if await self._registered(phone_interface(ext, phone))]
+        return "both" if len(registered) == 2 else (registered or ["desk"])[0]
+
+    async def _registered(self, interface: str) -> bool:
+        try:
+            reply = await self._ami.send("Getvar", Variable=f"DEVICE_STATE({interface})")
+        except (AmiActionFailed, AmiError) as exc:
+            raise TelephonyUnavailable(f"device state of {interface}: {exc}") from None
+        return reply.get("Value") not in (None, "", "UNAVAILABLE", "INVALID", "UNKNOWN")
 
     async def logout(self, ext: str) -> Mapping[str, Any]:
         async with self._lock(ext):
@@ -163,7 +164,7 @@ class AgentService:
         for ext, membership in self.members.items():
             current = self.state(ext)
             if (current.state == machine.ON_CALL and current.linkedid == linkedid
-                    and channel.startswith(channel_prefix(membership.interface))):
+                    and _agents_leg_ended(ext, membership.interface, event)):
                 complete = {"Event": "AgentComplete", "Linkedid": linkedid or "", "Reason": "hangup"}
                 self._commit(current, machine.apply_event(current, complete, event_time(event, self._clock)))
                 return
@@ -313,6 +314,16 @@ async def _logged(coro: Awaitable[None], name: str) -> None:
         log.exception("%s failed", name)
 
 
+def _agents_leg_ended(ext: str, interface: str, hangup: Mapping[str, str]) -> bool:
+    """Whether a Hangup is the end of the agent's side of the call. Ringing both phones, the member's
+    Local channels go away once the answering phone is bridged to the caller (Asterisk optimizes them
+    out), and the phone that did not answer hangs up unanswered: only an answered phone's channel counts."""
+    channel = hangup.get("Channel", "")
+    if phone_of(ext, interface) == "both":
+        return channel.startswith(phone_channel_prefix(ext)) and hangup.get("ChannelStateDesc") == "Up"
+    return channel.startswith(channel_prefix(interface))
+
+
 def channel_prefix(interface: str) -> str:
     """PJSIP/1001 → 'PJSIP/1001-'; Local/1001@test-agent/n → 'Local/1001@test-agent-' (its channels' names)."""
     if interface.startswith("Local/"):
@@ -324,8 +335,9 @@ def member_fields(ext: str, interface: str, queue: str, penalty: int, *, paused:
                   reason: str | None = None) -> dict[str, object]:
     fields: dict[str, object] = {"Queue": queue, "Interface": interface, "Penalty": penalty,
                                  "MemberName": ext, "Paused": "true" if paused else "false"}
-    if interface.startswith("PJSIP/"):
-        fields["StateInterface"] = interface
+    watched = state_interface(interface)
+    if watched:
+        fields["StateInterface"] = watched
     if paused and reason:
         fields["Reason"] = reason
     return fields

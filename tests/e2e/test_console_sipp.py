@@ -1,7 +1,8 @@
 """Issue 5 over real SIP: a sipp caller presses 3 with RFC 2833 DTMF; the agent's phone is a
 sipp UA registered with digest auth as PJSIP/1008 (the demo agent's own endpoint), logged in
-to the queues from the browser. The screen pop must show the caller within a second of the
-AMI AgentCalled event; after the call the wrap-up form creates the ticket and the agent is
+to the queues from the browser, whose own phone is registered too: both ring (issue 15), the desk
+phone answers and the browser stops ringing. The screen pop must show the caller within a second
+of the AMI AgentCalled event; after the call the wrap-up form creates the ticket and the agent is
 ready again."""
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.e2e.console_helpers import (
     sign_in,
 )
 from tests.sipp import SippRunner
+from tests.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -32,12 +34,17 @@ async def test_sipp_caller_pops_on_the_sipp_agents_console(controller, telephony
                              if e.get("Event") == "AgentCalled" and e.get("MemberName") == ext else None)
     page = await new_page()
     async with SippRunner(telephony.options.sip_port) as sipp:
-        phone = await sipp.start_agent(ext, sip_password, talk_s=3, timeout=60)   # registered on return
+        # Registered on return; rings 5 s, so the console's browser phone is seen ringing with it.
+        phone = await sipp.start_agent(ext, sip_password, talk_s=3, timeout=60, ring_s=5)
         try:
             await sign_in(page, controller, ext)
+            await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
             await page.click("#btn-login")
             await page.wait_for_selector('#my-state[data-state="ready"]')
-            assert service.members[ext].interface == "PJSIP/1008"
+            # Desk and browser phone both registered: the queues ring both, the desk phone answers.
+            assert service.members[ext].interface == "Local/1008@agent-phones"
+            assert await page.text_content("#my-phone") == (
+                "Cuộc gọi đổ chuông ở cả điện thoại bàn và trình duyệt: máy nào nghe trước sẽ nhận cuộc gọi")
             await page.evaluate(WATCH_POP, number)
             caller = await sipp.sipp_call("3", hold_s=30, caller=number, caller_name="Tran Thi Binh")
             await page.wait_for_function("() => window.__popShownAt !== null", timeout=40_000)
@@ -48,6 +55,9 @@ async def test_sipp_caller_pops_on_the_sipp_agents_console(controller, telephony
             assert latency >= 0, latency
             assert "Thầy thuốc đồng hành" in await page.text_content("#pop-branch")
             assert await page.text_content("#pop-name") == "Tran Thi Binh"
+            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=10_000)
+            await until(lambda: service.state(ext).state == "on_call", 20, "the desk phone answering")
+            await page.wait_for_selector('#phone[data-phone="idle"]', timeout=10_000)   # answered elsewhere
 
             await page.wait_for_selector("#wrapup:not([hidden])", timeout=30_000)
             linkedid = service.state(ext).linkedid

@@ -6,7 +6,8 @@ list the WebSocket contact alone. A sipp caller presses 2 and speaks a 440 Hz to
 test clicks Answer (*Trả lời*), both sides talk, and the call's MixMonitor recording holds both tones
 (measured by frequency). Then the phone's WebSocket is cut: the console shows it and keeps *Sẵn sàng* off
 with the reason, the ACD pauses the agent `phone-offline` and makes them ready again when the phone is back;
-a pause of the agent's own outlives a cut, with Ready off until the phone is back. Last, a blind transfer."""
+a pause of the agent's own outlives a cut, with Ready off until the phone is back. With a desk phone registered
+too, both ring and the first to answer takes the call. Last, blind transfers."""
 from __future__ import annotations
 
 import pytest
@@ -187,6 +188,64 @@ async def test_browser_phone_registers_rings_answers_and_carries_audio_both_ways
         assert levels[PHONE_TONE_HZ] > max(HEARD, 10 * floor), f"the browser's tone is not in the recording: {levels}"
     finally:
         await release_agent(controller, EXT, [number])
+
+
+async def test_both_phones_ring_at_once_and_the_browser_answering_takes_the_call(
+        controller, telephony, calls, db_pool, phone_page):
+    """The desk phone registered as well: logging in ("auto") rings both (the member Local/1001@agent-phones);
+    the desk phone rings with the browser, the browser answers, the desk phone is cancelled; the call is 1001's
+    and its recording holds both tones (queue-answered ran on the browser's channel)."""
+    page, service, number = phone_page, controller.agents, new_number()
+    await queues_loaded(controller)
+    await page.wait_for_selector('#phone-reg[data-reg="registered"]', timeout=30_000)
+    password = await sip_credential(db_pool, EXT)
+    try:
+        async with SippRunner(telephony.options.sip_port) as sipp:
+            desk = await sipp.start_ringing_phone(EXT, password, calls=1, timeout=90)
+            await page.click("#btn-login")
+            await page.wait_for_selector('#my-state[data-state="ready"]')
+            assert service.members[EXT].interface == f"Local/{EXT}@agent-phones"
+            assert await page.get_attribute("#my-phone", "data-phone") == "both"
+            assert await member_status(controller) == ("hint:1001@agent-phones", "1")     # not in use
+            caller = await sipp.sipp_call("2", hold_s=60, caller=number, tone_hz=CALLER_TONE_HZ)
+            await page.wait_for_selector('#phone[data-phone="ringing"]', timeout=40_000)
+            await until(lambda: [m for m in desk.messages() if not m.sent and m.first_line.startswith("INVITE ")],
+                        10, "the desk phone ringing with the browser")
+            await shot(page, "ringing-both")
+            linkedid = await answer_in_browser(page, service)
+            # In use while either phone is: app_queue offers the agent nothing more.
+            assert await until(lambda: _in_use(controller), 10, "the member in use") == ("hint:1001@agent-phones", "2")
+            assert await desk.wait(20) == 0, desk.errors()          # INVITE, 180, CANCEL, 487: never answered
+            assert [m.first_line.split()[0] for m in desk.messages() if not m.sent][:2] == ["INVITE", "CANCEL"]
+            await _talk(page, seconds=6)
+            await page.click("#phone-hangup")
+            await page.wait_for_selector("#wrapup:not([hidden])", timeout=20_000)
+            await page.select_option("#wrap-outcome", "answered")
+            await page.click("#wrap-submit")
+            await page.wait_for_selector('#my-state[data-state="ready"]')
+            assert await caller.wait(30) == 0, caller.errors()
+        record = await calls.record(number)
+        assert (record["agent"], record["outcome"]) == (EXT, "answered"), dict(record)
+        recording = telephony.recordings_dir / f"{linkedid}.wav"
+        await until(recording.exists, 15, f"the recording {recording}")
+        levels = tone_levels(recording, (CALLER_TONE_HZ, PHONE_TONE_HZ, *QUIET_HZ))
+        floor = max(levels[hz] for hz in QUIET_HZ)
+        assert min(levels[CALLER_TONE_HZ], levels[PHONE_TONE_HZ]) > max(HEARD, 10 * floor), levels
+    finally:
+        await release_agent(controller, EXT, [number])
+
+
+async def member_status(controller) -> tuple[str, str]:
+    """(StateInterface, Status) of EXT's membership of cdc, as app_queue has it (Status 1: not in use, 2: in use)."""
+    members = [e for e in await controller.ami.collect("QueueStatus", Queue="cdc")
+               if e.get("Event") == "QueueMember" and e.get("Name") == EXT]
+    assert len(members) == 1, members
+    return members[0].get("StateInterface", ""), members[0].get("Status", "")
+
+
+async def _in_use(controller) -> tuple[str, str] | None:
+    status = await member_status(controller)
+    return status if status[1] == "2" else None
 
 
 async def test_a_cut_websocket_pauses_the_agent_phone_offline_until_the_phone_is_back(controller, phone_page,

@@ -142,3 +142,43 @@ async def test_each_state_says_which_phone_the_queues_ring_and_none_once_logged_
     logged_out = await service.logout("1002")
     assert (logged_out["state"], logged_out["phone"]) == ("logged_out", None)
     assert [queue.get_nowait()["phone"] for _ in range(2)] == ["browser", None]
+
+
+BOTH = "Local/1003@agent-phones"
+BOTH_CALL = {**CALL, "Interface": BOTH, "MemberName": "1003"}
+
+
+async def test_ringing_both_phones_only_the_answered_phone_hanging_up_ends_the_call(service):
+    service.adopt("1003", Membership(BOTH, (("cdc", 0),)), AgentState("1003", "ready", T0))
+    service.on_member_event({"Event": "AgentConnect", **BOTH_CALL})
+    linkedid = CALL["Linkedid"]
+    # The desk phone stops ringing (the browser answered), then the Local channels are optimized out.
+    for channel, state in (("PJSIP/1003-00000031", "Ringing"), ("Local/1003@agent-phones-0000000c;1", "Up"),
+                           ("Local/1003@agent-phones-0000000c;2", "Up")):
+        service.on_hangup({"Event": "Hangup", "Channel": channel, "ChannelStateDesc": state, "Linkedid": linkedid})
+        assert service.state("1003").state == "on_call", channel
+    service.on_hangup({"Event": "Hangup", "Channel": "PJSIP/1003-web-00000032", "ChannelStateDesc": "Up",
+                       "Linkedid": linkedid})
+    assert (service.state("1003").state, service.state("1003").linkedid) == ("wrap_up", linkedid)
+    assert service.public(service.state("1003"))["phone"] == "both"
+
+
+class RegisteredPhones(FakeAmi):
+    """Getvar DEVICE_STATE(<interface>) answers as Asterisk does for the phones in `registered`."""
+
+    def __init__(self, registered: set[str]) -> None:
+        super().__init__()
+        self.registered = registered
+
+    async def send(self, action: str, timeout: float | None = None, **fields: object):
+        await super().send(action, timeout, **fields)
+        interface = str(fields.get("Variable", ""))[len("DEVICE_STATE("):-1]
+        return {"Value": "NOT_INUSE" if interface in self.registered else "UNAVAILABLE"}
+
+
+@pytest.mark.parametrize("registered, phone", [
+    ({"PJSIP/1001", "PJSIP/1001-web"}, "both"), ({"PJSIP/1001"}, "desk"), ({"PJSIP/1001-web"}, "browser"),
+    (set(), "desk")])
+async def test_auto_rings_every_registered_phone(registered, phone):
+    svc = AgentService(RegisteredPhones(registered), None, lambda change: None, wrapup_limit_s=1, clock=lambda: T0)
+    assert await svc._phone_to_ring("1001") == phone

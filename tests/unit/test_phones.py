@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contracts.phones import BROWSER_SUFFIX, browser_endpoint, ext_of_browser_endpoint, phone_of
+import pytest
+
+from contracts.phones import (BROWSER_SUFFIX, browser_endpoint, ext_of_browser_endpoint, phone_interface, phone_of,
+                              state_interface)
+from ivr.acd.service import member_fields
 from runtime import asterisk_config
 from runtime.asterisk_config import AgentEndpoint, InstanceLayout, InstanceRenderer, PbxOptions, ice_host_candidates
 
@@ -18,7 +22,19 @@ def test_runtime_and_contracts_name_the_browser_phone_alike():
 def test_a_member_interface_is_the_desk_phone_the_browser_phone_or_neither():
     assert phone_of("1001", "PJSIP/1001") == "desk"
     assert phone_of("1001", "PJSIP/1001-web") == "browser"
+    assert phone_of("1001", "Local/1001@agent-phones") == "both"
     assert phone_of("1001", "Local/1001@test-agent/n") is None and phone_of("1001", "PJSIP/1002-web") is None
+    with pytest.raises(ValueError):
+        phone_interface("1001", "fax")
+
+
+def test_app_queue_watches_the_device_or_for_both_phones_their_hint():
+    assert state_interface("PJSIP/1001-web") == "PJSIP/1001-web"
+    assert state_interface("Local/1001@agent-phones") == "hint:1001@agent-phones"
+    assert state_interface("Local/1001@test-agent/n") is None
+    fields = member_fields("1001", phone_interface("1001", "both"), "cdc", 0)
+    assert (fields["Interface"], fields["StateInterface"]) == ("Local/1001@agent-phones", "hint:1001@agent-phones")
+    assert "StateInterface" not in member_fields("1001", "Local/1001@test-agent/n", "cdc", 0)
 
 
 def _pjsip(**options) -> str:

@@ -164,21 +164,44 @@
       select.appendChild(option);
     });
     $("wrapup-form").reset();
-    loadAgencies(view.pop && view.pop.linkedid === linkedid ? view.pop.branch : null);
+    loadAgencies(view.pop && view.pop.linkedid === linkedid ? view.pop.branch : null).then(function () {
+      prefillForwarded(linkedid);
+    });
     $("wrap-agency-row").hidden = true;
     $("wrap-error").textContent = "";
     $("wrap-saved").textContent = "";
     $("wrapup").hidden = false;
   }
 
+  // A call the browser phone transferred to an agency (phone.js "phone:transferred"): its wrap-up says so
+  // already — outcome forwarded, that agency — and the agent may still change both.
+  function prefillForwarded(linkedid) {
+    var sent = view.transferred;
+    var match = sent && sent.linkedid === linkedid && /^agency-(\d+)$/.exec(sent.target);
+    if (!match || view.wrapFor !== linkedid) { return; }
+    var select = $("wrap-agency");
+    if (!Array.prototype.some.call(select.options, function (o) { return o.value === match[1]; })) {
+      select.appendChild(new Option(sent.label || sent.target, match[1]));   // serves another branch
+    }
+    select.value = match[1];
+    $("wrap-outcome").value = "forwarded";
+    $("wrap-agency-row").hidden = false;
+  }
+
   // The agency directory's active entries serving the call's branch (all of them when it is unknown).
   function loadAgencies(branch) {
     var select = $("wrap-agency");
-    select.replaceChildren(new Option(t("wrap.agency_pick"), ""));
-    select.options[0].setAttribute("data-i18n", "wrap.agency_pick");
+    var pick = function () {
+      var option = new Option(t("wrap.agency_pick"), "");
+      option.setAttribute("data-i18n", "wrap.agency_pick");
+      return option;
+    };
+    select.replaceChildren(pick());
     return api("GET", "/api/v1/agencies" + (branch ? "?branch=" + encodeURIComponent(branch) : "")).then(function (r) {
       if (r.status !== 200) { return; }
-      r.body.agencies.forEach(function (a) { select.appendChild(new Option(a.name, String(a.id))); });
+      select.replaceChildren.apply(select, [pick()].concat(r.body.agencies.map(function (a) {
+        return new Option(a.name, String(a.id));
+      })));
     });
   }
 
@@ -317,6 +340,10 @@
     $("wrap-outcome").addEventListener("change", function () { $("wrap-agency-row").hidden = $("wrap-outcome").value !== "forwarded"; });
     $("wrapup-form").addEventListener("submit", submitWrapup);
     document.addEventListener("phone:registration", function () { if (view.state) { renderState(view.state); } });
+    document.addEventListener("phone:transferred", function (e) {
+      view.transferred = { linkedid: view.state && view.state.linkedid, target: e.detail.target, label: e.detail.label };
+      prefillForwarded(view.transferred.linkedid);          // the wrap-up may be open already
+    });
     window.I18N.onChange(function () {
       if (view.state) { renderState(view.state); }
       if (view.savedTicket) { $("wrap-saved").textContent = t("wrap.saved") + " " + view.savedTicket; } renderQueues(); loadCalls(); });

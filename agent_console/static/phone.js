@@ -161,14 +161,19 @@
   }
 
   // Blind transfer: a REFER to agent-transfer's target (dialplan/extensions_transfer.conf). Once Asterisk
-  // says the caller is on their way (NOTIFY 2xx), this phone hangs up its leg; a refusal keeps the call:
-  // a REFER answered with an error (404: no such target, e.g. an agency deactivated since the menu was
-  // filled) or a failed NOTIFY.
-  function transfer(session, target) {
+  // says the caller is on their way (NOTIFY 2xx), this phone hangs up its leg and tells the page
+  // ("phone:transferred" {target, label}: agent.js fills the wrap-up of a call forwarded to an agency); a
+  // refusal keeps the call: a REFER answered with an error (404: no such target, e.g. an agency deactivated
+  // since the menu was filled) or a failed NOTIFY.
+  function transfer(session, target, label) {
     say("phone-error", "");
     var refused = function () { say("phone-error", { key: "phone.transfer_failed" }); };
     session.refer("sip:" + target + "@" + location.hostname, { eventHandlers: {
-      accepted: function () { if (phone.session === session) { session.terminate(); } },
+      accepted: function () {
+        if (phone.session !== session) { return; }
+        document.dispatchEvent(new CustomEvent("phone:transferred", { detail: { target: target, label: label } }));
+        session.terminate();
+      },
       requestFailed: refused, failed: refused
     } });
   }
@@ -181,7 +186,9 @@
       var group = $("phone-transfer-agencies");
       var reachable = r.body.agencies.filter(function (a) { return a.phone; });
       group.replaceChildren.apply(group, reachable.map(function (a) {
-        return new Option(a.name + " — " + a.phone, "agency-" + a.id);
+        var option = new Option(a.name + " — " + a.phone, "agency-" + a.id);
+        option.setAttribute("data-name", a.name);
+        return option;
       }));
       group.hidden = !reachable.length;
     });
@@ -211,7 +218,8 @@
     });
     $("phone-transfer-form").addEventListener("submit", function (e) {
       e.preventDefault();
-      if (phone.session) { transfer(phone.session, $("phone-transfer").value); }
+      var chosen = $("phone-transfer").selectedOptions[0];
+      if (phone.session && chosen) { transfer(phone.session, chosen.value, chosen.getAttribute("data-name") || ""); }
     });
   }
 

@@ -387,6 +387,14 @@ async def test_blind_transfer_to_an_agency_dials_its_directory_number_on_the_cit
             await page.select_option("#phone-transfer", f"agency-{reachable}")
             await page.click("#phone-transfer-go")
             await page.wait_for_selector('#phone[data-phone="idle"]', timeout=20_000)
+            # The wrap-up says what happened already: forwarded, to that agency (the agent may change both).
+            await page.wait_for_selector("#wrapup:not([hidden])", timeout=20_000)
+            await page.wait_for_function(f"() => document.getElementById('wrap-agency').value === '{reachable}'",
+                                         timeout=10_000)
+            assert await page.input_value("#wrap-outcome") == "forwarded"
+            assert await page.is_visible("#wrap-agency-row")
+            await page.click("#wrap-submit")
+            await page.wait_for_selector('#my-state[data-state="ready"]')
             assert await trunk.wait(60) == 0, trunk.errors()
             invites = [m.first_line for m in trunk.messages() if not m.sent and m.first_line.startswith("INVITE ")]
             assert [line.split()[1].split("@")[0] for line in invites] == [f"sip:{agency_number}"], invites
@@ -397,8 +405,15 @@ async def test_blind_transfer_to_an_agency_dials_its_directory_number_on_the_cit
         assert [(s["kind"], s["value"]) for s in steps] == [("transfer", f"agency-{reachable}")]
         record = await calls.record(number)
         assert (record["agent"], record["outcome"]) == (EXT, "answered"), dict(record)
+        ticket = await db_pool.fetchrow("SELECT agency_id FROM tickets WHERE linkedid = $1", linkedid)
+        assert ticket["agency_id"] == reachable, dict(ticket)
     finally:
-        await db_pool.execute("DELETE FROM agencies WHERE id = ANY ($1::int[])", [reachable, retired])
+        # Out of the directory; the one the call was forwarded to stays (inactive) under its wrap-up and ticket.
+        await db_pool.execute("UPDATE agencies SET active = false WHERE id = ANY ($1::int[])", [reachable, retired])
+        await db_pool.execute("""DELETE FROM agencies a WHERE id = ANY ($1::int[])
+                                 AND NOT EXISTS (SELECT 1 FROM wrapups w WHERE w.agency_id = a.id)
+                                 AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.agency_id = a.id)""",
+                              [reachable, retired])
         await release_agent(controller, EXT, [number])
 
 

@@ -215,6 +215,8 @@ async def test_both_phones_ring_at_once_and_the_browser_answering_takes_the_call
             linkedid = await answer_in_browser(page, service)
             # In use while either phone is: app_queue offers the agent nothing more.
             assert await until(lambda: _in_use(controller), 10, "the member in use") == ("hint:1001@agent-phones", "2")
+            # The Local channel is optimized out: the caller and the browser are bridged directly (REFER, ChanSpy).
+            await until(lambda: _no_member_channels(controller), 15, "the agent-phones Local channel optimized out")
             assert await desk.wait(20) == 0, desk.errors()          # INVITE, 180, CANCEL, 487: never answered
             assert [m.first_line.split()[0] for m in desk.messages() if not m.sent][:2] == ["INVITE", "CANCEL"]
             await _talk(page, seconds=6)
@@ -241,6 +243,11 @@ async def member_status(controller) -> tuple[str, str]:
                if e.get("Event") == "QueueMember" and e.get("Name") == EXT]
     assert len(members) == 1, members
     return members[0].get("StateInterface", ""), members[0].get("Status", "")
+
+
+async def _no_member_channels(controller) -> bool:
+    channels = [c.get("Channel", "") for c in await controller.ami.collect("CoreShowChannels")]
+    return not [c for c in channels if c.startswith(f"Local/{EXT}@agent-phones-")]
 
 
 async def _in_use(controller) -> tuple[str, str] | None:

@@ -27,14 +27,21 @@ _LOG_ROW = {"type": "object", "properties": {
     "ended_at": {"type": ["string", "null"], "format": "date-time",
                  "description": "when the listening channel hung up (the listener, or the end of the call)"}}}
 
+_BODY = {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {
+    "phone": {"enum": ["desk", "browser"], "default": "desk",
+              "description": "which of the supervisor's phones rings: desk (endpoint <ext>) or the console's browser "
+                             "phone (endpoint <ext>-web; the wallboard sends it while its phone is registered)"}}}}}}
+
 PATHS: dict[str, Any] = {
     "/api/v1/agents/{ext}/listen": {"post": {
         "summary": "Ring the signed-in supervisor's own phone to listen to the agent's live call (both parties, "
                    "listen-only); written to the live listening log (supervisors, admins)",
         "operationId": "agentListen",
         "parameters": [{"name": "ext", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": _BODY,
         "responses": {"202": {"description": "Asterisk is ringing the listener's phone",
                               "content": {"application/json": {"schema": _LISTEN}}},
+                      "400": _error("phone is neither desk nor browser, or the body is not a JSON object"),
                       "401": _error("no valid token"), "403": _error("not a supervisor or an admin"),
                       "404": _error("no such agent"),
                       "409": _error("the agent is not on a call, is yourself, or your phone is not registered"),
@@ -43,8 +50,10 @@ PATHS: dict[str, Any] = {
         "summary": summary + "; written to the live listening log with its mode (supervisors, admins)",
         "operationId": f"agent{mode.title()}",
         "parameters": [{"name": "ext", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": _BODY,
         "responses": {"202": {"description": "Asterisk is ringing the supervisor's phone",
                               "content": {"application/json": {"schema": _SPEAK}}},
+                      "400": _error("phone is neither desk nor browser, or the body is not a JSON object"),
                       "401": _error("no valid token"), "403": _error("not a supervisor or an admin"),
                       "404": _error("no such agent"),
                       "409": _error("the agent is not on a call, is yourself, or your phone is not registered"),

@@ -15,6 +15,7 @@ BROWSER_SUFFIX = "-web"
 PHONE_OFFLINE_REASON = "phone-offline"     # the ACD's pause while the browser phone is not registered
 BOTH_CONTEXT = "agent-phones"              # the dialplan context that rings both phones of an extension
 PHONES = ("desk", "browser", "both")       # what login may ring ("auto" chooses among them)
+LISTENER_PHONES = ("desk", "browser")      # what a supervisor's listen / whisper / barge may ring
 
 
 def browser_endpoint(ext: str) -> str:

@@ -77,8 +77,10 @@ class LiveCalls(Protocol):
 class LiveListen(Protocol):
     """Rings a supervisor's phone to listen to an agent's live call (implemented by ivr/acd/listen.py)."""
 
-    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int, mode: str = "listen") -> None:
-        """Ring PJSIP/<listener_ext>; once answered it hears both parties of agent_ext's call and
+    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int, mode: str = "listen",
+                     phone: str = "desk") -> None:
+        """Ring the listener's phone — "desk": PJSIP/<listener_ext>, "browser": the console's phone
+        PJSIP/<listener_ext>-web; once answered it hears both parties of agent_ext's call and
         cannot be heard (mode "listen"); mode "whisper": the agent hears the listener, the caller does not;
         "barge": both do. `listen_id` is the audit row (live_listen_log.id) the listening channel is
         named after. Returns when Asterisk has queued the call (not when it is answered).

@@ -1,9 +1,11 @@
 """Listening to an agent's live call from the supervisor's own phone, and its audit log.
 
 POST /api/v1/agents/{ext}/listen (supervisors and admins): the listener is the signed-in person's
-own extension (every active person has a PJSIP endpoint named by it). The agent must be on a call
-(the AgentControl snapshot) and the listener's phone registered; otherwise 409 and nothing is sent
-or written.
+own extension (every active person has a PJSIP endpoint named by it). The optional body
+{"phone": "desk" | "browser"} says which of their phones rings: the desk phone (the default) or the
+console's browser phone (the wallboard sends "browser" while its phone is registered). The agent must
+be on a call (the AgentControl snapshot) and the listener's phone registered; otherwise 409 and
+nothing is sent or written.
 
 Audit: hearing a citizen's call is access to personal data. The live_listen_log row is inserted
 and the Originate sent inside one transaction, committed only once Asterisk queued the call: no
@@ -21,8 +23,10 @@ from typing import Any
 from aiohttp import web
 
 from agent_console.api.audit_log import audit_log_page
+from agent_console.api.forms import json_object
 from agent_console.errors import ApiError
 from agent_console.keys import AGENT_CONTROL, LIVE_LISTEN, pool_of, principal_of
+from contracts.phones import LISTENER_PHONES
 from db.agents import get_agent
 from db.live_listen import list_listens, record_listen
 
@@ -44,6 +48,7 @@ async def listen(request: web.Request) -> web.Response:
         log.warning("live listen refused to %s (%s) from %s", principal.ext, principal.role, request.remote)
         raise ApiError(403, "only supervisors and admins may listen to a call")
     ext = request.match_info["ext"]
+    phone = await _phone(request)
     pool = pool_of(request)
     if not _EXT.match(ext) or await get_agent(pool, ext) is None:
         raise ApiError(404, f"no agent {ext}")
@@ -61,10 +66,11 @@ async def listen(request: web.Request) -> web.Response:
             listen_id = await record_listen(con, agent_ext=ext, listener_ext=principal.ext,
                                             listener_role=principal.role, linkedid=linkedid,
                                             remote_addr=request.remote, mode=mode)
-            await listener.listen(ext, principal.ext, listen_id, mode)
+            await listener.listen(ext, principal.ext, listen_id, mode, phone)
     except ValueError as exc:       # the listener's own ext is not a phone's (not digits)
         raise ApiError(409, f"your extension has no phone to ring: {exc}") from None
-    log.info("live %s %d: %s (%s) on %s's call %s", mode, listen_id, principal.ext, principal.role, ext, linkedid)
+    log.info("live %s %d: %s (%s, %s phone) on %s's call %s", mode, listen_id, principal.ext, principal.role, phone,
+             ext, linkedid)
     body = {"agent": ext, "listener": principal.ext, "linkedid": linkedid, "listen_id": listen_id}
     if mode != "listen":
         body["mode"] = mode
@@ -74,6 +80,16 @@ async def listen(request: web.Request) -> web.Response:
 @routes.get("/api/v1/audit/live-listen", name="live_listen_audit")
 async def live_listen_audit(request: web.Request) -> web.Response:
     return await audit_log_page(request, log_name="live listening log", rows_key="listens", lister=list_listens)
+
+
+async def _phone(request: web.Request) -> str:
+    """The optional body's phone: "desk" (also without a body) or "browser"; anything else is a 400."""
+    if not request.body_exists:
+        return "desk"
+    phone = (await json_object(request)).get("phone", "desk")
+    if phone not in LISTENER_PHONES:
+        raise ApiError(400, f"phone must be one of {', '.join(LISTENER_PHONES)}")
+    return phone
 
 
 def _state_of(snapshot: list[Any], ext: str) -> dict[str, Any]:

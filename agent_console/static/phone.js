@@ -181,6 +181,7 @@
   // The transfer menu's agencies: the directory's active entries with a phone (GET /api/v1/agencies), as
   // "name — number"; the target agency-<id> makes Asterisk dial the number the directory has then.
   function loadTransferAgencies() {
+    if (!$("phone-transfer-form")) { return Promise.resolve(); }     // the supervisor's card: no transfers
     return api("GET", "/api/v1/agencies").then(function (r) {
       if (r.status !== 200) { return; }
       var group = $("phone-transfer-agencies");
@@ -195,6 +196,7 @@
   }
 
   function labelTransferGroups() {
+    if (!$("phone-transfer-form")) { return; }
     $("phone-transfer-queues").label = t("phone.transfer.queues");
     $("phone-transfer-agencies").label = t("phone.transfer.agencies");
   }
@@ -216,6 +218,7 @@
       var key = e.target.getAttribute && e.target.getAttribute("data-key");
       if (key && phone.session) { phone.session.sendDTMF(key, { transportType: "RFC2833" }); }
     });
+    if (!$("phone-transfer-form")) { return; }
     $("phone-transfer-form").addEventListener("submit", function (e) {
       e.preventDefault();
       var chosen = $("phone-transfer").selectedOptions[0];

@@ -195,7 +195,7 @@
       out.type = "button";
       out.disabled = ["ready", "paused"].indexOf(a.state) < 0;
       out.addEventListener("click", function () { act(a.ext, "logout"); });
-      // Listen: the server rings the supervisor's own phone, which then hears the agent's call.
+      // Listen: the server rings the supervisor's own phone (this page's when registered), which then hears the call.
       var listen = el("button", t("sup.listen"), "act-listen");
       listen.type = "button";
       listen.title = t("sup.listen_title");
@@ -255,10 +255,12 @@
     });
   }
 
+  // The browser phone on this page rings when it is registered (phone.js), else the supervisor's desk phone.
   function listenTo(ext, mode) {
     $("sup-error").textContent = "";
     $("sup-status").textContent = "";
-    api("POST", "/api/v1/agents/" + encodeURIComponent(ext) + "/" + mode).then(function (r) {
+    var phone = window.Phone && window.Phone.registered ? "browser" : "desk";
+    api("POST", "/api/v1/agents/" + encodeURIComponent(ext) + "/" + mode, { phone: phone }).then(function (r) {
       if (r.status === 202) { $("sup-status").textContent = t("sup.listen_calling") + " (" + ext + ")"; }
       else { $("sup-error").textContent = t("error.generic") + ": " + (r.body.error || r.status); }
     });

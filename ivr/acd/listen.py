@@ -1,7 +1,8 @@
 """Listening to an agent's live call from the supervisor's own phone.
 
 Action only: the console's handler decides who may listen and to which call; this rings the
-listener's PJSIP endpoint with an asynchronous AMI Originate into the dialplan context
+listener's PJSIP endpoint — the desk phone <ext> or the console's browser phone <ext>-web — with an
+asynchronous AMI Originate into the dialplan context
 `supervisor-listen` (dialplan/extensions_supervisor.conf), whose ChanSpy hears both parties
 and cannot be heard. Async=true: Asterisk answers once the call is queued, not when the phone
 is picked up; a listener whose phone is not registered is refused before anything is sent
@@ -24,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.errors import ListenerPhoneOffline
+from contracts.phones import LISTENER_PHONES, browser_endpoint
 from db.live_listen import ListenOutcome
 from ivr.ami.actions import AmiActions
 from ivr.ami.originate import originate_on_phone
@@ -45,16 +47,25 @@ def checked_ext(ext: str, what: str) -> str:
     return ext
 
 
-def originate_fields(agent_ext: str, listener_ext: str, listen_id: int, *,
-                     ring_timeout_ms: int = RING_TIMEOUT_MS, mode: str = "listen") -> dict[str, str]:
+def listener_endpoint(listener_ext: str, phone: str) -> str:
+    """The PJSIP endpoint of the listener's `phone` ("desk": <ext>, "browser": <ext>-web)."""
+    listener = checked_ext(listener_ext, "listener")
+    if phone not in LISTENER_PHONES:
+        raise ValueError(f"phone must be one of {', '.join(LISTENER_PHONES)}, not {phone!r}")
+    return listener if phone == "desk" else browser_endpoint(listener)
+
+
+def originate_fields(agent_ext: str, listener_ext: str, listen_id: int, *, ring_timeout_ms: int = RING_TIMEOUT_MS,
+                     mode: str = "listen", phone: str = "desk") -> dict[str, str]:
     """The Originate that rings the listener's phone and, once answered, spies on the agent;
     `listen_id` is the audit row's id (live_listen_log.id)."""
     agent, listener = checked_ext(agent_ext, "agent"), checked_ext(listener_ext, "listener")
+    endpoint = listener_endpoint(listener, phone)
     if not isinstance(listen_id, int) or isinstance(listen_id, bool) or listen_id < 1:
         raise ValueError(f"listen_id must be a positive integer, not {listen_id!r}")
     if mode not in SPY_CONTEXTS:
         raise ValueError(f"mode must be one of {', '.join(SPY_CONTEXTS)}, not {mode!r}")
-    return {"Channel": f"PJSIP/{listener}", "Context": SPY_CONTEXTS[mode], "Exten": agent, "Priority": "1",
+    return {"Channel": f"PJSIP/{endpoint}", "Context": SPY_CONTEXTS[mode], "Exten": agent, "Priority": "1",
             "CallerID": f'"Nghe {agent}" <{agent}>', "Timeout": str(ring_timeout_ms), "Async": "true",
             "ChannelId": f"{LISTEN_ID_PREFIX}{listener}-{agent}-{listen_id}"}
 
@@ -102,7 +113,8 @@ class LiveListener:
         self._ami = ami
         self._ring_timeout_ms = ring_timeout_ms
 
-    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int, mode: str = "listen") -> None:
+    async def listen(self, agent_ext: str, listener_ext: str, listen_id: int, mode: str = "listen",
+                     phone: str = "desk") -> None:
         fields = originate_fields(agent_ext, listener_ext, listen_id, ring_timeout_ms=self._ring_timeout_ms,
-                                  mode=mode)
-        await originate_on_phone(self._ami, listener_ext, fields, ListenerPhoneOffline)
+                                  mode=mode, phone=phone)
+        await originate_on_phone(self._ami, listener_endpoint(listener_ext, phone), fields, ListenerPhoneOffline)

@@ -151,6 +151,10 @@ async def test_refusals_ring_nothing_and_write_nothing(controller, calls, consol
             (OTHER_SUPERVISOR, "abc", 404, "no agent abc")):
         got, body = await console.call("POST", f"/api/v1/agents/{ext}/listen", as_ext)
         assert got == status and error in body["error"], (as_ext, ext, got, body)
+    for phone in ("fax", "PJSIP/9999", None, 1):         # which of the supervisor's phones: desk or browser only
+        got, body = await console.call("POST", f"/api/v1/agents/{AGENT}/whisper", OTHER_SUPERVISOR,
+                                       json={"phone": phone})
+        assert got == 400 and "phone must be one of desk, browser" in body["error"], (phone, got, body)
     # A window, not a wait: a refused listen must ring nothing in it (an Originate would show within it).
     await asyncio.sleep(1)
     assert [dict(e) for e in rings if e.get("Channel", "").startswith(f"PJSIP/{OTHER_SUPERVISOR}")] == []

@@ -58,6 +58,21 @@ def test_originate_rings_the_listener_into_supervisor_listen():
         "ChannelId": "listen-2001-1001-42"}
 
 
+def test_the_browser_phone_is_the_listeners_endpoint_ext_web():
+    fields = originate_fields("1001", "2001", 42, mode="whisper", phone="browser")
+    assert (fields["Channel"], fields["Context"], fields["ChannelId"]) == (
+        "PJSIP/2001-web", "supervisor-whisper", "listen-2001-1001-42")
+    with pytest.raises(ValueError, match="phone must be one of desk, browser"):
+        originate_fields("1001", "2001", 42, phone="both")
+
+
+async def test_a_browser_listen_asks_whether_the_browser_phone_is_registered():
+    ami = FakeAmi()
+    await LiveListener(ami).listen("1003", "2002", 7, "barge", "browser")
+    assert ami.asked == [("PJSIPShowEndpoint", {"Endpoint": "2002-web"})]
+    assert ami.sent[0][1]["Channel"] == "PJSIP/2002-web"
+
+
 @pytest.mark.parametrize("listen_id", [0, -1, "42", 4.2, True, None])
 def test_originate_needs_the_audit_rows_id(listen_id):
     with pytest.raises(ValueError, match="listen_id"):

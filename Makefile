@@ -38,7 +38,8 @@ bench: system-test python-test
 SCREENSHOTS_OUT := tests/artifacts/screenshots
 screenshots: system-test python-test webphone
 	rm -rf $(SCREENSHOTS_OUT)
-	$(PY) -m pytest -q $(PYTEST_ARGS) tests/e2e/test_console_*.py
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests/e2e/test_console_*.py tests/e2e/test_webrtc_phone.py \
+		tests/e2e/test_supervisor_browser_phone.py
 	cp $(SCREENSHOTS_OUT)/*.png docs/screenshots/
 	@echo "==> docs/screenshots/ refreshed; review with git status / git diff --stat, then commit"
 

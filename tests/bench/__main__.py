@@ -7,8 +7,10 @@ Knobs (environment): BENCH_SURGE_RATE (20), BENCH_SURGE_DURATION (300 s),
 BENCH_KNEE_RATES ("10,15,20,25,30,35,40,50"; the steps stop at the first rate with a failed call),
 BENCH_KNEE_WINDOW (60 s), BENCH_REPORT_CALLS (3000000: a year of calls, generated in SQL; the report part
 times the year and one month, from the roll-up and from the raw rows), BENCH_PARTS ("reports,surge,surge-callback,channels,edge,fanout").
-The edge part (tests/bench/edge.py): BENCH_EDGE_RATES ("30,35,40"), BENCH_EDGE_WINDOW (20 s), BENCH_EDGE_HOLD
-(20 s), BENCH_EDGE_REPEATS (2), BENCH_EDGE_NICE (10), BENCH_EDGE_YEAR_CALLS (100000); the fan-out part:
+The edge part (tests/bench/edge.py): BENCH_EDGE_RATES ("50,75,100"; the knee of this machine was 75, of the
+slower one before 30-35: pick steps around the machine's), BENCH_EDGE_WINDOW (20 s), BENCH_EDGE_HOLD (20 s),
+BENCH_EDGE_REPEATS (2), BENCH_EDGE_NICE (10), BENCH_EDGE_MODES ("on,niced"; add rt for the controller under
+SCHED_RR), BENCH_EDGE_YEAR_CALLS (100000); the fan-out part:
 BENCH_FANOUT_RATE (20), BENCH_FANOUT_DURATION (45 s), BENCH_FANOUT_CLIENTS (50). The channels part: BENCH_SMS (1000)
 SMS through Kannel at BENCH_SMS_RATE (100/s) and BENCH_PORTAL (1000) portal submissions.
 The surge-callback part (tests/bench/surge_callback.py): BENCH_CB_RATE (3),
@@ -82,11 +84,12 @@ async def run() -> dict:
         results["channels"]["finished_at"] = datetime.now(UTC).isoformat()
     if "edge" in parts:
         logging.info("edge benchmark: the knee with the controller (normal and niced Asterisk) and bare, interleaved")
-        rates = tuple(float(r) for r in os.environ.get("BENCH_EDGE_RATES", "30,35,40").split(","))
+        rates = tuple(float(r) for r in os.environ.get("BENCH_EDGE_RATES", "50,75,100").split(","))
         results["edge"] = await bench_edge(
             rates=rates, window=_env_float("BENCH_EDGE_WINDOW", 20), hold=_env_float("BENCH_EDGE_HOLD", 20),
             repeats=int(_env_float("BENCH_EDGE_REPEATS", 2)), nice=int(_env_float("BENCH_EDGE_NICE", 10)),
-            year_calls=int(_env_float("BENCH_EDGE_YEAR_CALLS", 100_000)))
+            year_calls=int(_env_float("BENCH_EDGE_YEAR_CALLS", 100_000)),
+            modes=tuple(os.environ.get("BENCH_EDGE_MODES", "on,niced").split(",")))
     if "fanout" in parts:
         logging.info("fan-out benchmark: 50 WebSocket clients on the live feed")
         results["fanout"] = await bench_fanout(

@@ -1,11 +1,14 @@
 """Performance at the edge (issue 18): saturation, the knee against bare Asterisk, memory, fan-out.
 
 `edge` — one stack, the same knee steps (BENCH_EDGE_RATES, BENCH_EDGE_WINDOW s of arrivals, callers
-holding BENCH_EDGE_HOLD s) in three modes, interleaved as blocks repeated BENCH_EDGE_REPEATS times:
+holding BENCH_EDGE_HOLD s) in the controller modes BENCH_EDGE_MODES ("on,niced") and bare, interleaved as
+blocks repeated BENCH_EDGE_REPEATS times:
   on      — the controller up, Asterisk at normal priority;
   niced   — the same, Asterisk's threads at nice BENCH_EDGE_NICE under SCHED_BATCH (switched live);
+  rt      — (only when asked for) Asterisk at normal priority and the controller's threads under SCHED_RR at
+            the lowest real-time priority (1): it runs the moment it has work, ahead of every normal thread;
   bare    — the controller stopped: bare Asterisk, the ceiling.
-Order: [on, niced at each rate] [bare at each rate] [on, niced …] [bare …]: the machine's drift
+Order: [on, niced (, rt) at each rate] [bare at each rate] [on, niced …] [bare …]: the machine's drift
 shows as spread between repeats, not as a difference between modes. Each step records the load
 average at its start, completed/attempted calls, event → WebSocket and event → row percentiles,
 and the controller's resident memory (the console is served by the controller's own process,
@@ -40,7 +43,9 @@ from tests.fixtures.asterisk import AmiProbe
 log = logging.getLogger("edge")
 GOALS = {"event_to_websocket_p99_ms": 100, "event_to_row_p99_ms": 250, "completed_ratio_vs_bare": 0.99,
          "knee_ratio_vs_bare": 0.95, "controller_rss_mib_800_calls": 150}
-MODES = ("on", "niced", "bare")
+MODES = ("on", "niced", "rt", "bare")
+CONTROLLER_MODES = MODES[:-1]
+DEFAULT_CONTROLLER_MODES = ("on", "niced")
 
 
 def rss_mib(pid: int | None) -> float | None:
@@ -75,6 +80,19 @@ class PeakRss:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         return self.peak
+
+
+def realtime_threads(pid: int | None, on: bool) -> None:
+    """Every current thread of `pid` under SCHED_RR priority 1 (on) or back to SCHED_OTHER; new threads
+    inherit it from their creator."""
+    if pid is None:
+        return
+    policy, param = (os.SCHED_RR, os.sched_param(1)) if on else (os.SCHED_OTHER, os.sched_param(0))
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setscheduler(int(tid), policy, param)
+        except OSError:          # a thread that ended meanwhile
+            pass
 
 
 async def _remove_members(stack: SurgeStack, people) -> None:
@@ -129,7 +147,7 @@ async def _year_report(stack: SurgeStack) -> dict:
             "controller_rss_after_mib": rss_mib(stack.controller.pid if stack.controller else None)}
 
 
-async def _controller_block(stack, load, people, rates, window, hold, nice) -> tuple[list[dict], dict]:
+async def _controller_block(stack, load, people, rates, window, hold, nice, modes) -> tuple[list[dict], dict]:
     await stack.start_controller()
     api = ApiAgents(stack.http_port, people)
     steps: list[dict] = []
@@ -137,10 +155,12 @@ async def _controller_block(stack, load, people, rates, window, hold, nice) -> t
         await api.login_all()
         api.start_wrapups()
         for rate in rates:
-            for mode in ("on", "niced"):
+            for mode in modes:
                 stack.asterisk.apply_priority(nice if mode == "niced" else 0)
+                realtime_threads(stack.controller.pid, mode == "rt")
                 steps.append(await _step(stack, load, api, mode, rate, window, hold))
         stack.asterisk.apply_priority(0)
+        realtime_threads(stack.controller.pid, False)
         report = await _year_report(stack)
     finally:
         stack.asterisk.apply_priority(0)
@@ -149,11 +169,16 @@ async def _controller_block(stack, load, people, rates, window, hold, nice) -> t
     return steps, report
 
 
-async def bench_edge(rates: tuple[float, ...] = (30, 35, 40), window: float = 20, hold: float = 20,
-                     repeats: int = 2, nice: int = 10, year_calls: int = 100_000, agents: int = 16) -> dict:
+async def bench_edge(rates: tuple[float, ...] = (50, 75, 100), window: float = 20, hold: float = 20,
+                     repeats: int = 2, nice: int = 10, year_calls: int = 100_000, agents: int = 16,
+                     modes: tuple[str, ...] = DEFAULT_CONTROLLER_MODES) -> dict:
+    unknown = set(modes) - set(CONTROLLER_MODES)
+    if unknown:
+        raise ValueError(f"BENCH_EDGE_MODES: unknown mode(s) {sorted(unknown)}; choose from {CONTROLLER_MODES}")
     people = [p for p in read_demo_data() if p.role == "agent"][:agents]
     result: dict = {"params": {"rates_cps": list(rates), "window_s": window, "hold_s": hold, "repeats": repeats,
                                "asterisk_nice": nice, "year_calls": year_calls, "agents": len(people),
+                               "controller_modes": list(modes),
                                "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]},
                     "goals": GOALS, "steps": [], "year_reports": []}
     stack = SurgeStack(queue_max_wait_s=300, wrapup_limit_s=120)
@@ -162,11 +187,11 @@ async def bench_edge(rates: tuple[float, ...] = (30, 35, 40), window: float = 20
         await stack.start()
         result["year_generated"] = await _generate_year(stack.database_url, year_calls)
         load = SurgeLoad(stack.options.sip_port)
-        calls = sum(int(r * window) for r in rates) * 3 * repeats + 100
-        steps_s = len(rates) * 3 * repeats * (window + hold + 90)
+        calls = sum(int(r * window) for r in rates) * (len(modes) + 1) * repeats + 100
+        steps_s = len(rates) * (len(modes) + 1) * repeats * (window + hold + 90)
         await load.start_agents(people, talk_s=5, max_calls=calls, timeout_s=steps_s + 600)
         for n in range(repeats):
-            steps, report = await _controller_block(stack, load, people, rates, window, hold, nice)
+            steps, report = await _controller_block(stack, load, people, rates, window, hold, nice, modes)
             result["steps"] += [{**s, "repeat": n} for s in steps]
             result["year_reports"].append(report)
             o = stack.options
@@ -198,11 +223,12 @@ def summarize_edge(steps: list[dict], rates: tuple[float, ...]) -> dict:
     lowest), completed-calls ratios against bare at each rate, latency p99s at the knee."""
     by = {(s["mode"], s["rate_cps"], s["repeat"]): s for s in steps}
     repeats = sorted({s["repeat"] for s in steps})
+    shown = [m for m in MODES if m in (*DEFAULT_CONTROLLER_MODES, "bare") or any(s["mode"] == m for s in steps)]
     out: dict = {}
-    for mode in MODES:
+    for mode in shown:
         knees = [_knee([by.get((mode, r, n)) for r in rates]) for n in repeats]
         out[mode] = {"knee_per_repeat": knees}
-    for mode in ("on", "niced"):
+    for mode in (m for m in shown if m != "bare"):
         ratios, ws99, row99, rss = {}, {}, {}, {}
         for rate in rates:
             pairs = [(by.get((mode, rate, n)), by.get(("bare", rate, n))) for n in repeats]

@@ -1,7 +1,7 @@
 """The edge and fan-out parts' tables for docs/performance.md (rendered by performance_doc.render)."""
 from __future__ import annotations
 
-from tests.bench.edge import spread
+from tests.bench.edge import MODES, spread
 
 
 def _row(*cells: object) -> str:
@@ -16,7 +16,8 @@ def edge_tables(edge: dict) -> list[str]:
     params, summary = edge.get("params", {}), edge.get("summary", {})
     lines = [f"Edge: knee steps {params.get('rates_cps')} calls/s, {params.get('window_s')} s of arrivals each, "
              f"callers holding at most {params.get('hold_s')} s, {params.get('repeats')} repeats of the blocks "
-             f"[controller on, then Asterisk niced {params.get('asterisk_nice')} + SCHED_BATCH, at each rate] "
+             f"[controller modes {', '.join(params.get('controller_modes') or ['on', 'niced'])} at each rate (niced: "
+             f"Asterisk at nice {params.get('asterisk_nice')} + SCHED_BATCH; rt: the controller under SCHED_RR 1)] "
              f"[bare Asterisk at each rate]; load average at start {params.get('loadavg_at_start')}.", "",
              _row("Step", "Mode", "Rate", "Load avg (1 min) at start", "Completed / attempted", "Peak calls up",
                   "Event → WS p50 / p99 (ms)", "Event → row p50 / p99 (ms)", "Controller RSS peak (MiB)"),
@@ -32,7 +33,7 @@ def edge_tables(edge: dict) -> list[str]:
                        "Completed ÷ bare by rate, median (range) (goal ≥ 0.99)",
                        "WS p99 by rate, median (range) (goal ≤ 100 ms)", "Row p99 by rate (goal ≤ 250 ms)"),
               _row(*["---"] * 6)]
-    for mode in ("on", "niced", "bare"):
+    for mode in [name for name in MODES if name in summary]:
         m = summary.get(mode, {})
         lines.append(_row(mode, m.get("knee_per_repeat"), m.get("knee_ratio_vs_bare", "—"),
                           _by_rate(m.get("completed_ratio_vs_bare")), _by_rate(m.get("websocket_p99_ms")),

@@ -69,6 +69,6 @@ def test_followup_ring_time_default_and_bounds(tmp_path) -> None:
             Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_FOLLOWUP_RING_S": bad})
 
 
-def test_asterisk_nice_defaults_to_normal_priority(tmp_path):
-    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path)}).asterisk_nice == 0
-    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_ASTERISK_NICE": "10"}).asterisk_nice == 10
+def test_asterisk_is_niced_by_default_and_0_is_normal_priority(tmp_path):
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path)}).asterisk_nice == 10
+    assert Settings.from_env({"IVR_STATE_DIR": str(tmp_path), "IVR_ASTERISK_NICE": "0"}).asterisk_nice == 0

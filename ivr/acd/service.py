@@ -160,7 +160,7 @@ class AgentService:
     def on_hangup(self, event: Mapping[str, str]) -> None:
         """app_queue does not always send AgentComplete (a call hung up while it is being bridged):
         the agent's own channel hanging up during the call ends it too."""
-        channel, linkedid = event.get("Channel", ""), event.get("Linkedid")
+        linkedid = event.get("Linkedid")
         for ext, membership in self.members.items():
             current = self.state(ext)
             if (current.state == machine.ON_CALL and current.linkedid == linkedid

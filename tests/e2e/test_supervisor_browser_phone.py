@@ -18,7 +18,7 @@ import pytest
 from db.agents import sip_credential
 from tests.e2e.console_helpers import SCREENSHOTS, base_url, hangup_callers, new_number, queues_loaded, release_agent
 from tests.fixtures.browser import PHONE_TONE_HZ
-from tests.integration.test_whisper_barge import QUIET_HZ, channel_of, ear_folder, levels_of  # noqa: F401
+from tests.integration.test_whisper_barge import QUIET_HZ, channel_of, levels_of
 from tests.sipp import SippRunner
 from tests.waiting import until
 

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import uuid
 import wave
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -54,18 +52,6 @@ async def console(controller) -> AsyncIterator[Console]:
     await queues_loaded(controller)
     async with aiohttp.ClientSession() as session:
         yield Console(session, controller.settings.http_port)
-
-
-@pytest.fixture
-def ear_folder(telephony) -> Iterator[tuple[str, Path]]:
-    """A folder for this test's recordings under the instance's recordings: (its path inside Asterisk's root,
-    its host path)."""
-    inside = f"{telephony.layout.recordings}/ear-{uuid.uuid4().hex[:8]}"
-    host = telephony.host_path(inside)
-    host.mkdir()
-    host.chmod(0o777)    # Asterisk may run as another user than the tests
-    yield inside, host
-    shutil.rmtree(host, ignore_errors=True)
 
 
 async def channel_of(controller, linkedid: str, caller: bool) -> str:
